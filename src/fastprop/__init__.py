@@ -1,0 +1,42 @@
+"""fastprop: train dense neural networks by backpropagation, fast.
+
+>>> import fastprop as fp
+>>> net = fp.Network([3, 2, 1], bias=False, init=1.0)
+>>> net
+Network([3, 2, 1], relu→sigmoid, bce, float64, cython, no bias)
+"""
+
+from . import data, examples, shuffle
+from ._version import __version__
+from .dataset import Dataset
+from .errors import DivergenceError
+from .gradcheck import gradcheck
+from .history import History
+from .io import ModelFileError, load
+from .network import Network
+from .optim import SGD, Adam, Optimizer
+
+__all__ = [
+    "Adam",
+    "Dataset",
+    "DivergenceError",
+    "History",
+    "ModelFileError",
+    "Network",
+    "Optimizer",
+    "SGD",
+    "__version__",
+    "data",
+    "examples",
+    "gradcheck",
+    "load",
+    "shuffle",
+]
+
+
+def __getattr__(name):  # lazy: importing fastprop never imports the optional extras
+    if name == "Trace":
+        from .trace import Trace
+
+        return Trace
+    raise AttributeError(f"module 'fastprop' has no attribute {name!r}")

@@ -1,0 +1,122 @@
+"""Argument checks shared by every public entry point.
+
+Every check raises ``TypeError`` (wrong kind of thing) or ``ValueError`` (right kind,
+wrong value) with a message that names the argument and what was expected. Nothing
+here mutates its inputs; conversions return new arrays only when needed.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+FLOAT_DTYPES = {"float64": np.dtype(np.float64), "float32": np.dtype(np.float32)}
+
+
+def check_dtype(dtype) -> np.dtype:
+    """Return the numpy dtype for ``"float64"``/``"float32"`` (or the equivalent dtype)."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be 'float64' or 'float32', got {dtype!r}") from None
+    if dt not in FLOAT_DTYPES.values():
+        raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+    return dt
+
+
+def check_int(value, name: str, minimum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def check_float(value, name: str, *, positive=False, non_negative=False, below=None) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if positive and not value > 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    if non_negative and value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    if below is not None and not value < below:
+        raise ValueError(f"{name} must be < {below}, got {value}")
+    return value
+
+
+def check_seed(seed, name: str = "seed") -> int | None:
+    if seed is None:
+        return None
+    seed = check_int(seed, name, minimum=0)
+    if seed >= 2**64:
+        raise ValueError(f"{name} must be < 2**64, got {seed}")
+    return seed
+
+
+def _numeric_array(value, name: str) -> np.ndarray:
+    if value is None:
+        raise TypeError(f"{name} must be an array of numbers, got None")
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be an array of numbers, got a string")
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:  # ragged lists and the like
+        raise ValueError(f"{name} must be a rectangular array of numbers: {exc}") from None
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must hold real numbers (bool, int or float), got dtype {arr.dtype}"
+        )
+    return arr
+
+
+def as_float_matrix(value, name: str, dtype: np.dtype, n_columns: int | None = None,
+                    allow_1d_as_row: bool = False) -> np.ndarray:
+    """Validate ``value`` as a finite 2-D array and return it C-contiguous in ``dtype``.
+
+    A 1-D input is one sample (a row) when ``allow_1d_as_row``; otherwise 1-D is an error.
+    Memory-mapped and already-clean arrays are returned without a copy.
+    """
+    arr = _numeric_array(value, name)
+    if arr.ndim == 1 and allow_1d_as_row:
+        arr = arr.reshape(1, -1)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (samples, features), got {arr.ndim}-D shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} has no samples (shape {arr.shape})")
+    if n_columns is not None and arr.shape[1] != n_columns:
+        raise ValueError(f"{name} must have {n_columns} columns (features), got {arr.shape[1]}")
+    if arr.dtype.kind == "f" and arr.dtype.itemsize > dtype.itemsize:
+        with np.errstate(over="ignore"):
+            out = np.ascontiguousarray(arr, dtype=dtype)
+    else:
+        out = np.ascontiguousarray(arr, dtype=dtype)
+    check_finite(out, name)
+    return out
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Raise ValueError naming ``name`` if ``arr`` holds NaN or inf (checked in chunks,
+    so a memory-mapped array is never loaded whole)."""
+    if arr.dtype.kind not in "fc":
+        return
+    rows = max(1, (1 << 20) // max(1, arr[0].size if arr.ndim > 1 and len(arr) else 1))
+    for start in range(0, max(len(arr), 1) if arr.ndim else 1, rows):
+        chunk = np.asarray(arr[start:start + rows] if arr.ndim else arr)
+        if not np.isfinite(chunk).all():
+            bad = np.argwhere(~np.isfinite(chunk))[0]
+            if arr.ndim:
+                bad[0] += start
+            raise ValueError(
+                f"{name} contains NaN or infinity (first at index {tuple(bad.tolist())})"
+            )
+
+
+def as_label_array(value, name: str) -> np.ndarray:
+    """A numeric array of targets (any dimension checked by the caller)."""
+    return _numeric_array(value, name)

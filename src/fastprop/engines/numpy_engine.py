@@ -1,0 +1,195 @@
+"""The reference engine: backpropagation in plain NumPy.
+
+This module is the specification the compiled engine is held to. Vocabulary (as in
+the worked examples), for layer l = 0 … L−1 with weights W_l (fan_in × fan_out):
+
+    forward    a_0 = x ;  z_l = a_l·W_l + b_l ;  a_{l+1} = f_l(z_l) ;  ŷ = a_L
+    loss       L(ŷ, y), a mean over the batch (see ``fastprop.losses``)
+    backward   δ_{L−1} = ∂L/∂z_{L−1}                       (fused with the loss)
+               ∂L/∂W_l = a_lᵀ·δ_l ;  ∂L/∂b_l = Σ_batch δ_l
+               δ_{l−1} = (δ_l·W_lᵀ) ⊙ f′_{l−1}(a_l)          (f′ from the activation's output)
+    update     p ← p − lr·∂L/∂p   (or an optimizer's rule, ``fastprop.optim``)
+
+Arrays are C-contiguous in the network's dtype; X is (n, features), Y is (n, outputs).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+from ..architecture import Architecture
+from ..errors import DivergenceError
+from ..shuffle import epoch_order
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+# f(z), for each activation name.
+ACTIVATE = {
+    "identity": lambda z, s: z,
+    "relu": lambda z, s: np.maximum(z, 0),
+    "leaky_relu": lambda z, s: np.where(z > 0, z, s * z),
+    "sigmoid": lambda z, s: expit(z),
+    "tanh": lambda z, s: np.tanh(z),
+    "softmax": lambda z, s: _softmax(z),
+}
+
+# f′(z) written with the activation's output a = f(z) (softmax: see _output_delta).
+DERIVATIVE = {
+    "identity": lambda a, s: np.ones_like(a),
+    "relu": lambda a, s: (a > 0).astype(a.dtype),
+    "leaky_relu": lambda a, s: np.where(a > 0, 1, s).astype(a.dtype),
+    "sigmoid": lambda a, s: a * (1 - a),
+    "tanh": lambda a, s: 1 - a * a,
+}
+
+
+def _loss(loss: str, z, a, Y) -> float:
+    """Mean loss of a batch, from the output pre-activation z (stable) or ŷ = a."""
+    if loss == "mse":
+        return float(np.mean((Y - a) ** 2))
+    if loss == "bce":  # −[y·log σ(z) + (1−y)·log(1−σ(z))] = softplus(z) − y·z
+        return float(np.mean(np.logaddexp(0, z) - Y * z))
+    # cross_entropy: −Σ_j y_j·log softmax(z)_j = logsumexp(z) − Σ_j y_j·z_j  (Σ_j y_j = 1)
+    m = z.max(axis=1, keepdims=True)
+    lse = m[:, 0] + np.log(np.exp(z - m).sum(axis=1))
+    return float(np.mean(lse - (Y * z).sum(axis=1)))
+
+
+def _output_delta(arch: Architecture, z, a, Y):
+    """δ = ∂L/∂z of the output layer, for the mean loss over the batch."""
+    n, k = Y.shape
+    if arch.loss == "bce":  # ∂L/∂z = (σ(z) − y)/(n·k)
+        return (a - Y) / (n * k)
+    if arch.loss == "cross_entropy":  # ∂L/∂z = (softmax(z) − y)/n
+        return (a - Y) / n
+    g = 2 * (a - Y) / (n * k)  # mse: ∂L/∂ŷ
+    if arch.output == "softmax":  # Jacobian of softmax: δ_j = ŷ_j·(g_j − Σ_i g_i·ŷ_i)
+        return a * (g - (g * a).sum(axis=1, keepdims=True))
+    return g * DERIVATIVE[arch.output](a, arch.leaky_slope)
+
+
+class NumpyEngine:
+    """Forward, backward and update in NumPy over the flat parameter buffer."""
+
+    name = "numpy"
+
+    # ----------------------------------------------------------------- forward
+    def forward(self, arch: Architecture, params, X):
+        """Return ``(zs, activations)``: z_l for every layer and a_0 = X … a_L = ŷ."""
+        Ws, bs = arch.weight_views(params), arch.bias_views(params)
+        zs, acts = [], [X]
+        for layer, W in enumerate(Ws):
+            z = acts[-1] @ W
+            if bs:
+                z += bs[layer]
+            zs.append(z)
+            acts.append(ACTIVATE[arch.activations[layer]](z, arch.leaky_slope))
+        return zs, acts
+
+    def predict(self, arch, params, X):
+        return self.forward(arch, params, X)[1][-1]
+
+    def loss(self, arch, params, X, Y) -> float:
+        zs, acts = self.forward(arch, params, X)
+        return _loss(arch.loss, zs[-1], acts[-1], Y)
+
+    # ---------------------------------------------------------------- backward
+    def backward(self, arch: Architecture, params, zs, acts, Y, grad):
+        """Fill ``grad`` (flat) with ∂L/∂p and return the deltas δ_l = ∂L/∂z_l."""
+        Ws = arch.weight_views(params)
+        gWs, gbs = arch.weight_views(grad), arch.bias_views(grad)
+        delta = _output_delta(arch, zs[-1], acts[-1], Y)
+        deltas = [delta]
+        for layer in range(arch.n_layers - 1, -1, -1):
+            gWs[layer][...] = acts[layer].T @ delta
+            if gbs:
+                gbs[layer][...] = delta.sum(axis=0)
+            if layer > 0:
+                f_prime = DERIVATIVE[arch.activations[layer - 1]](acts[layer], arch.leaky_slope)
+                delta = (delta @ Ws[layer].T) * f_prime
+                deltas.insert(0, delta)
+        return deltas
+
+    def loss_and_grad(self, arch, params, X, Y, grad) -> float:
+        """Loss of the batch at ``params``; ``grad`` receives ∂L/∂p."""
+        zs, acts = self.forward(arch, params, X)
+        loss = _loss(arch.loss, zs[-1], acts[-1], Y)
+        self.backward(arch, params, zs, acts, Y, grad)
+        return loss
+
+    # ------------------------------------------------------------------ update
+    def sgd_step(self, params, grad, lr: float) -> None:
+        """Plain gradient descent: p ← p − lr·∂L/∂p."""
+        params -= lr * grad
+
+    def update(self, optimizer, params, grad) -> None:
+        """One optimizer step in place (the rules are in ``fastprop.optim``)."""
+        optimizer.t += 1
+        g = grad + optimizer.weight_decay * params if optimizer.weight_decay else grad
+        if optimizer.kind == "sgd":
+            if optimizer.momentum:
+                v = optimizer.state["momentum_buffer"]
+                v *= optimizer.momentum
+                v += g
+                g = g + optimizer.momentum * v if optimizer.nesterov else v
+            params -= optimizer.lr * g
+            return
+        b1, b2 = optimizer.betas
+        m, v = optimizer.state["exp_avg"], optimizer.state["exp_avg_sq"]
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * g * g
+        step_size = optimizer.lr / (1 - b1 ** optimizer.t)
+        denom = np.sqrt(v) / np.sqrt(1 - b2 ** optimizer.t) + optimizer.eps
+        params -= step_size * (m / denom)
+
+    # ---------------------------------------------------------------- training
+    def epoch_order(self, n: int, seed: int, epoch: int):
+        """Sample order of an epoch: ``fastprop.shuffle.epoch_order``."""
+        return epoch_order(n, seed, epoch)
+
+    def train(self, arch, params, X, Y, *, epochs: int, first_epoch: int, batch_size: int,
+              optimizer, seed, losses, backup, stop) -> None:
+        """Train ``epochs`` epochs; ``losses[e]`` receives epoch e's mean per-sample loss.
+
+        Epoch e (counted from ``first_epoch``) visits the samples in
+        ``shuffle.epoch_order(n, seed, e)`` (in their stored order when ``seed`` is None),
+        in batches of ``batch_size`` with the last partial batch kept. ``backup`` holds the
+        parameters before the latest update, so a divergence can be undone. Stops at a step
+        boundary when ``stop[0]`` is set (Ctrl-C), leaving ``losses`` NaN from there on.
+        """
+        n = X.shape[0]
+        grad = np.empty_like(params)
+        for e in range(epochs):
+            order = None if seed is None else self.epoch_order(n, seed, first_epoch + e)
+            total = 0.0
+            for batch, start in enumerate(range(0, n, batch_size)):
+                if stop[0]:
+                    return
+                rows = slice(start, start + batch_size) if order is None else \
+                    order[start:start + batch_size]
+                Xb, Yb = X[rows], Y[rows]
+                loss = self.loss_and_grad(arch, params, Xb, Yb, grad)
+                if not (np.isfinite(loss) and np.isfinite(grad).all()):
+                    params[...] = backup
+                    raise DivergenceError(
+                        f"training diverged: non-finite loss or gradient at epoch "
+                        f"{first_epoch + e}, batch {batch}; the parameters before the step "
+                        "that produced it were restored (try a smaller learning rate)",
+                        epoch=first_epoch + e, batch=batch)
+                backup[...] = params
+                self.update(optimizer, params, grad)
+                total += loss * Xb.shape[0]
+            losses[e] = total / n
+        if not np.isfinite(params).all():
+            params[...] = backup
+            raise DivergenceError(
+                "training diverged: the last update made a parameter non-finite; the "
+                "parameters before it were restored (try a smaller learning rate)",
+                epoch=first_epoch + epochs - 1, batch=-1)

@@ -1,0 +1,173 @@
+"""Saving and loading networks: a versioned ``.npz`` (arrays + JSON metadata), never pickle.
+
+File layout (format version 1)::
+
+    metadata.npy   0-d unicode array: JSON {"format": "fastprop", "format_version": 1,
+                   "fastprop_version", "sizes", "activations", "loss", "bias", "dtype",
+                   "leaky_slope", "n_params", "engine", "seed", "effective_seed",
+                   "epochs_trained"}
+    params.npy     the flat parameter buffer (n_params,) in the network's dtype
+
+``save`` writes to a temporary file in the target's directory, flushes and fsyncs it,
+then renames it over the target, so a crash mid-save leaves any old file intact.
+``load`` reads with ``allow_pickle=False`` and validates everything before building.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+from ._version import __version__
+
+FORMAT = "fastprop"
+FORMAT_VERSION = 1
+
+
+class ModelFileError(ValueError):
+    """A file that is not a valid fastprop model (or not a supported version of one)."""
+
+
+def save(net, path) -> None:
+    """Write ``net`` to ``path`` (a ``.npz`` file), atomically."""
+    path = os.fspath(path)
+    if not isinstance(path, str):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    meta = dict(net.arch.to_dict(), format=FORMAT, format_version=FORMAT_VERSION,
+                fastprop_version=__version__, n_params=net.n_params, engine=net.engine,
+                seed=net.seed, effective_seed=net._seed, epochs_trained=net._epochs_trained)
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise ValueError(f"path {path!r}: directory {directory!r} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=".fastprop-", suffix=".npz.tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, metadata=np.array(json.dumps(meta)), params=net.params)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: str) -> None:
+    if hasattr(os, "O_DIRECTORY"):
+        try:
+            fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:  # pragma: no cover - filesystems without directory fds
+            return
+        try:
+            os.fsync(fd)
+        except OSError:  # pragma: no cover
+            pass
+        finally:
+            os.close(fd)
+
+
+def load(path, engine: str | None = None):
+    """Read a network written by ``Network.save``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    engine : {"cython", "numpy"}, optional
+        Engine of the loaded network (default: the one it was saved with).
+
+    Raises
+    ------
+    ModelFileError
+        (a ``ValueError``) when the file is not a valid fastprop model file.
+
+    Examples
+    --------
+    >>> import fastprop as fp, tempfile, os
+    >>> net = fp.Network([2, 3, 1], seed=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
+    >>> net.save(path)
+    >>> (fp.load(path).params == net.params).all()
+    True
+    """
+    from .architecture import Architecture
+    from .network import Network
+
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ModelFileError(f"{path!r} is not a file")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            names = set(npz.files)
+            if names != {"metadata", "params"}:
+                raise ModelFileError(f"{path}: not a fastprop model (arrays {sorted(names)})")
+            raw_meta, params = npz["metadata"], npz["params"]
+    except ModelFileError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, RuntimeError) as exc:
+        raise ModelFileError(f"{path}: not a readable fastprop model file ({exc})") from None
+    meta = _parse_metadata(raw_meta, path)
+    try:
+        arch = Architecture(tuple(meta["sizes"]), tuple(meta["activations"]), meta["loss"],
+                            meta["bias"], np.dtype(meta["dtype"]), float(meta["leaky_slope"]))
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: invalid architecture ({exc})") from None
+    if params.dtype != arch.dtype or params.shape != (arch.n_params,) or \
+            meta["n_params"] != arch.n_params:
+        raise ModelFileError(
+            f"{path}: params must be {arch.n_params} {arch.dtype} values, "
+            f"got shape {params.shape} {params.dtype}"
+        )
+    if not np.isfinite(params).all():
+        raise ModelFileError(f"{path}: params contain NaN or infinity")
+    # Rebuild through the constructor's checks, then copy the parameters in.
+    try:
+        checked = Network(list(arch.sizes), activation=list(arch.activations[:-1]),
+                          output=arch.output, loss=arch.loss, bias=arch.bias, init=0.0,
+                          dtype=arch.dtype.name, engine=engine or meta["engine"],
+                          seed=meta["seed"])
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: invalid network description ({exc})") from None
+    if checked.arch != arch:
+        raise ModelFileError(f"{path}: inconsistent architecture")
+    checked.params[...] = params
+    checked._seed = meta["effective_seed"]
+    checked._epochs_trained = meta["epochs_trained"]
+    return checked
+
+
+def _parse_metadata(raw, path) -> dict:
+    if raw.shape != () or raw.dtype.kind != "U":
+        raise ModelFileError(f"{path}: metadata must be a JSON string")
+    try:
+        meta = json.loads(str(raw))
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(f"{path}: metadata is not valid JSON ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a fastprop model file")
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path}: format version {version!r} is not supported (this fastprop reads "
+            f"version {FORMAT_VERSION}); upgrade fastprop to read it"
+        )
+    kinds = {"sizes": list, "activations": list, "loss": str, "bias": bool, "dtype": str,
+             "leaky_slope": (int, float), "n_params": int, "engine": str,
+             "effective_seed": int, "epochs_trained": int}
+    for key, kind in kinds.items():
+        if not isinstance(meta.get(key), kind) or (kind is int and isinstance(meta[key], bool)):
+            raise ModelFileError(f"{path}: metadata field {key!r} is missing or invalid")
+    if meta.get("seed") is not None and not isinstance(meta["seed"], int):
+        raise ModelFileError(f"{path}: metadata field 'seed' is invalid")
+    if not all(isinstance(s, int) and not isinstance(s, bool) and 0 < s < 2**31
+               for s in meta["sizes"]) or len(meta["sizes"]) < 2:
+        raise ModelFileError(f"{path}: metadata field 'sizes' is invalid")
+    if len(meta["activations"]) != len(meta["sizes"]) - 1:
+        raise ModelFileError(f"{path}: metadata needs one activation per layer")
+    if not 0 <= meta["effective_seed"] < 2**64 or meta["epochs_trained"] < 0:
+        raise ModelFileError(f"{path}: metadata seed or epoch count is invalid")
+    return meta

@@ -1,0 +1,122 @@
+"""``Network.fit``: the epoch loop around an engine, with validation, progress and Ctrl-C.
+
+When nothing has to happen in Python between epochs (no validation data, no progress
+bar) all epochs go to the engine in one call, so the compiled engine runs them without
+returning to Python.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+
+import numpy as np
+
+from .errors import DivergenceError
+from .history import History
+
+
+@contextlib.contextmanager
+def interrupt_flag():
+    """Yield a one-element flag that SIGINT sets (instead of raising) while inside.
+
+    Engines check the flag at step boundaries, so Ctrl-C stops training between two
+    steps with consistent parameters. Outside the main thread (where no SIGINT arrives)
+    or when someone else owns the SIGINT handler, the flag is simply never set.
+    """
+    stop = np.zeros(1, dtype=np.int8)
+    installed, previous = False, None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.getsignal(signal.SIGINT)
+        if previous is signal.default_int_handler:
+
+            def handler(signum, frame):
+                stop[0] = 1
+
+            signal.signal(signal.SIGINT, handler)
+            installed = True
+    try:
+        yield stop
+    finally:
+        if installed:
+            signal.signal(signal.SIGINT, previous)
+
+
+def run_fit(net, X, Y, *, epochs, batch_size, optimizer, seed, first_epoch,
+            validation, progress) -> History:
+    """Train ``net`` in place; return its History (also left in ``net.history``)."""
+    arch, engine = net.arch, net._engine
+    history = History(validation=validation is not None,
+                      classification=net.is_classifier)
+    net.history = history
+    losses = np.full(max(epochs, 1), np.nan)
+    backup = net.params.copy()
+    per_epoch = validation is not None or progress
+    bar = _progress_bar(epochs, progress)
+    done = 0
+    try:
+        with interrupt_flag() as stop:
+            chunks = [(e, 1) for e in range(epochs)] if per_epoch else [(0, epochs)]
+            for start, count in chunks:
+                try:
+                    engine.train(arch, net.params, X, Y, epochs=count,
+                                 first_epoch=first_epoch + start, batch_size=batch_size,
+                                 optimizer=optimizer, seed=seed,
+                                 losses=losses[start:start + count], backup=backup,
+                                 stop=stop)
+                finally:
+                    finished = np.isfinite(losses[start:start + count])
+                    new = int(np.argmin(finished)) if not finished.all() else count
+                    history.loss.extend(float(v) for v in losses[start:start + new])
+                    done += new
+                if stop[0] or new < count:
+                    break
+                if validation is not None:
+                    scores = net._evaluate_prepared(*validation)
+                    history.val_loss.append(scores["loss"])
+                    if history.val_accuracy is not None:
+                        history.val_accuracy.append(scores["accuracy"])
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(_postfix(history), refresh=False)
+            if stop[0]:
+                history.interrupted = True
+    except DivergenceError as exc:
+        exc.history = history
+        raise
+    finally:
+        net._epochs_trained += done
+        if bar is not None:
+            bar.close()
+    if history.interrupted:
+        raise KeyboardInterrupt(
+            f"training interrupted after {done} complete epoch(s); the network holds the "
+            "parameters of its last completed step and net.history the epochs so far"
+        )
+    return history
+
+
+def _postfix(history: History) -> dict:
+    out = {"loss": f"{history.loss[-1]:.4g}"}
+    if history.val_loss:
+        out["val_loss"] = f"{history.val_loss[-1]:.4g}"
+    if history.val_accuracy:
+        out["val_acc"] = f"{history.val_accuracy[-1]:.4g}"
+    return out
+
+
+def _progress_bar(epochs: int, progress):
+    """A tqdm bar over epochs, or None. ``progress=True`` shows it even when output is
+    not a terminal; ``progress="auto"`` only on a terminal."""
+    if not progress:
+        return None
+    import sys
+
+    if progress == "auto" and not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm is optional
+        return None
+    return tqdm(total=epochs, unit="epoch", leave=True, dynamic_ncols=True)
