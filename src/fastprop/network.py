@@ -356,6 +356,46 @@ class Network:
 
         return make_trace(self, x, y, lr)
 
+    def draw(self, path=None, trace=None, ax=None):
+        """Draw the network: nodes named as in the trace (A, B, …), edges labelled with
+        their weights (and gradients, given a trace). Needs matplotlib."""
+        from .plotting import draw_network
+
+        return draw_network(self, path=path, trace=trace, ax=ax)
+
+    # ----------------------------------------------------------- interchange
+    @classmethod
+    def from_sklearn(cls, estimator, engine: str = "cython") -> Network:
+        """A network with the weights of a fitted scikit-learn MLPClassifier/MLPRegressor."""
+        from .interop import from_sklearn
+
+        return from_sklearn(estimator, engine=engine)
+
+    def to_sklearn(self):
+        """A fitted scikit-learn MLPClassifier/MLPRegressor with this network's weights."""
+        from .interop import to_sklearn
+
+        return to_sklearn(self)
+
+    @classmethod
+    def from_torch(cls, module, loss: str | None = None, engine: str = "cython") -> Network:
+        """A network from a ``torch.nn.Sequential`` of Linear layers and activations."""
+        from .interop import from_torch
+
+        return from_torch(module, loss=loss, engine=engine)
+
+    def to_torch(self):
+        """An equivalent ``torch.nn.Sequential`` (same weights, same dtype)."""
+        from .interop import to_torch
+
+        return to_torch(self)
+
+    def to_onnx(self, path) -> None:
+        """Export to an ONNX file (needs the ``onnx`` package)."""
+        from .interop import to_onnx
+
+        to_onnx(self, path)
+
     # ------------------------------------------------------------- copy, I/O
     def copy(self, *, dtype: str | None = None, engine: str | None = None) -> Network:
         """An independent copy (optionally in another dtype or engine)."""
