@@ -1,0 +1,29 @@
+"""Shared fixtures: every numeric test runs on both engines (and, where it says so, dtypes)."""
+
+import numpy as np
+import pytest
+
+ENGINES = ["numpy", "cython"]
+DTYPES = ["float64", "float32"]
+#: Relative tolerance of a float32 result against the float64 truth.
+RTOL = {"float64": 1e-12, "float32": 1e-5}
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    return request.param
+
+
+@pytest.fixture(params=DTYPES)
+def dtype(request):
+    return request.param
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
+
+
+def params_equal(a, b):
+    """Bitwise equality of two flat parameter buffers."""
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
