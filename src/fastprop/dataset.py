@@ -137,8 +137,7 @@ class Dataset:
         larger than memory: training reads batches straight from the file when X is
         already float32/float64 and C-contiguous). ``dtype`` defaults to X's own."""
         mode = "r" if mmap else None
-        X = np.load(os.fspath(X_path), mmap_mode=mode, allow_pickle=False)
-        y = np.load(os.fspath(y_path), mmap_mode=mode, allow_pickle=False)
+        X, y = _load_npy(X_path, mode, "X_path"), _load_npy(y_path, mode, "y_path")
         if dtype is None:
             dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         dtype = check_dtype(dtype)
@@ -154,6 +153,21 @@ class Dataset:
             ds.y = y
             return ds
         return cls(X, y, dtype=dtype)
+
+
+def _load_npy(path, mode, name):
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ValueError(f"{name} {path!r} is not a file")
+    try:
+        return np.load(path, mmap_mode=mode, allow_pickle=False)
+    except ValueError as exc:
+        if "object" in str(exc) or "pickle" in str(exc):
+            raise ValueError(f"{name} {path!r} holds Python objects, which would need "
+                             "pickle: fastprop only loads numeric arrays") from None
+        raise ValueError(f"{name} {path!r} is not a readable .npy file ({exc})") from None
+    except (OSError, EOFError) as exc:
+        raise ValueError(f"{name} {path!r} is not a readable .npy file ({exc})") from None
 
 
 def _is_number(text: str) -> bool:

@@ -175,7 +175,8 @@ class NumpyEngine:
                 rows = slice(start, start + batch_size) if order is None else \
                     order[start:start + batch_size]
                 Xb, Yb = X[rows], Y[rows]
-                loss = self.loss_and_grad(arch, params, Xb, Yb, grad)
+                with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+                    loss = self.loss_and_grad(arch, params, Xb, Yb, grad)
                 if not (np.isfinite(loss) and np.isfinite(grad).all()):
                     params[...] = backup
                     raise DivergenceError(
@@ -184,7 +185,8 @@ class NumpyEngine:
                         "that produced it were restored (try a smaller learning rate)",
                         epoch=first_epoch + e, batch=batch)
                 backup[...] = params
-                self.update(optimizer, params, grad)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    self.update(optimizer, params, grad)
                 total += loss * Xb.shape[0]
             losses[e] = total / n
         if not np.isfinite(params).all():
