@@ -59,7 +59,7 @@ def check_seed(seed, name: str = "seed") -> int | None:
     return seed
 
 
-def _numeric_array(value, name: str) -> np.ndarray:
+def numeric_array(value, name: str) -> np.ndarray:
     if value is None:
         raise TypeError(f"{name} must be an array of numbers, got None")
     if isinstance(value, (str, bytes)):
@@ -82,7 +82,7 @@ def as_float_matrix(value, name: str, dtype: np.dtype, n_columns: int | None = N
     A 1-D input is one sample (a row) when ``allow_1d_as_row``; otherwise 1-D is an error.
     Memory-mapped and already-clean arrays are returned without a copy.
     """
-    arr = _numeric_array(value, name)
+    arr = numeric_array(value, name)
     if arr.ndim == 1 and allow_1d_as_row:
         arr = arr.reshape(1, -1)
     if arr.ndim != 2:
@@ -119,4 +119,4 @@ def check_finite(arr: np.ndarray, name: str) -> None:
 
 def as_label_array(value, name: str) -> np.ndarray:
     """A numeric array of targets (any dimension checked by the caller)."""
-    return _numeric_array(value, name)
+    return numeric_array(value, name)

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import activations as _act
 from ._validation import as_float_matrix, check_dtype, check_float, check_int, check_seed
+from ._validation import numeric_array
 from .architecture import Architecture
 from .dataset import Dataset
 from .engines import get_engine
@@ -65,6 +66,8 @@ class Network:
         if isinstance(activation, str) or activation is None:
             hidden = [_act.check_activation(activation, "activation", output=False)] * n_hidden
         else:
+            if not isinstance(activation, Sequence):
+                raise TypeError(f"activation must be a name or a list of names, got {activation!r}")
             hidden = list(activation)
             if len(hidden) != n_hidden:
                 raise ValueError(
@@ -196,8 +199,9 @@ class Network:
     # ------------------------------------------------------------ input checks
     def _inputs(self, X, name="X"):
         """Validated (n, n_in) array; also tells whether X was one 1-D sample."""
-        single = np.ndim(X) == 1 if not isinstance(X, (str, bytes)) and X is not None else False
-        return as_float_matrix(X, name, self.dtype, self.sizes[0], allow_1d_as_row=single), single
+        arr = numeric_array(X, name)
+        single = arr.ndim == 1
+        return as_float_matrix(arr, name, self.dtype, self.sizes[0], allow_1d_as_row=single), single
 
     def _data(self, X, y, name_x="X", name_y="y"):
         """Validated (X, Y) for this network's loss; Y is (n, n_out) in the dtype."""
@@ -315,10 +319,10 @@ class Network:
             if isinstance(validation_data, Dataset):
                 validation = self._data(validation_data, None, "validation_data", "validation_data")
             else:
-                try:
-                    Xval, yval = validation_data
-                except (TypeError, ValueError):
-                    raise TypeError("validation_data must be (X, y) or a fp.Dataset") from None
+                if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                    raise TypeError("validation_data must be a pair (X, y) or a fp.Dataset, "
+                                    f"got {type(validation_data).__name__}")
+                Xval, yval = validation_data
                 validation = self._data(Xval, yval, "validation_data[0]", "validation_data[1]")
         if progress not in (True, False, "auto"):
             raise ValueError(f"progress must be True, False or 'auto', got {progress!r}")
