@@ -15,6 +15,8 @@ Arrays are C-contiguous in the network's dtype; X is (n, features), Y is (n, out
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.special import expit
 
@@ -145,8 +147,8 @@ class NumpyEngine:
         m += (1 - b1) * g
         v *= b2
         v += (1 - b2) * g * g
-        step_size = optimizer.lr / (1 - b1 ** optimizer.t)
-        denom = np.sqrt(v) / np.sqrt(1 - b2 ** optimizer.t) + optimizer.eps
+        step_size = optimizer.lr / (1 - b1 ** optimizer.t)  # Python floats: the arrays
+        denom = np.sqrt(v) / math.sqrt(1 - b2 ** optimizer.t) + optimizer.eps  # keep dtype
         params -= step_size * (m / denom)
 
     # ---------------------------------------------------------------- training
@@ -177,21 +179,25 @@ class NumpyEngine:
                 Xb, Yb = X[rows], Y[rows]
                 with np.errstate(over="ignore", invalid="ignore"):  # checked just below
                     loss = self.loss_and_grad(arch, params, Xb, Yb, grad)
-                if not (np.isfinite(loss) and np.isfinite(grad).all()):
+                if not np.isfinite(loss):
                     params[...] = backup
-                    raise DivergenceError(
-                        f"training diverged: non-finite loss or gradient at epoch "
-                        f"{first_epoch + e}, batch {batch}; the parameters before the step "
-                        "that produced it were restored (try a smaller learning rate)",
-                        epoch=first_epoch + e, batch=batch)
+                    raise _diverged(first_epoch + e, batch, "loss")
                 backup[...] = params
                 with np.errstate(over="ignore", invalid="ignore"):
                     self.update(optimizer, params, grad)
+                if not np.isfinite(params).all():
+                    params[...] = backup
+                    raise _diverged(first_epoch + e, batch, "update")
                 total += loss * Xb.shape[0]
             losses[e] = total / n
-        if not np.isfinite(params).all():
-            params[...] = backup
-            raise DivergenceError(
-                "training diverged: the last update made a parameter non-finite; the "
-                "parameters before it were restored (try a smaller learning rate)",
-                epoch=first_epoch + epochs - 1, batch=-1)
+
+
+def _diverged(epoch: int, batch: int, what: str) -> DivergenceError:
+    """Divergence at step (epoch, batch): a non-finite loss there (the parameters before
+    the step that produced them are restored), or a non-finite update (not applied)."""
+    cause = "the loss is not finite" if what == "loss" else \
+        "the update made a parameter non-finite"
+    return DivergenceError(
+        f"training diverged at epoch {epoch}, batch {batch}: {cause}; the network keeps the "
+        "parameters it had before the step that produced it (try a smaller learning rate)",
+        epoch=epoch, batch=batch)

@@ -1,0 +1,252 @@
+# cython: language_level=3
+"""Dense-layer kernels: forward, fused loss + output delta, backward.
+
+Vocabulary of the worked examples. For a batch of B rows, layer l maps a_l (B × n_in)
+through W_l (n_in × n_out) and b_l (n_out):
+
+    forward    z = a_l·W_l + b_l ;  a_{l+1} = f(z)               (activation fused)
+    output     L and δ = ∂L/∂z of the last layer, in one pass       (see output_loss_delta)
+    backward   ∂L/∂W_l = a_lᵀ·δ_l ;  ∂L/∂b_l = Σ_rows δ_l
+               δ_{l−1} = (δ_l·W_lᵀ) ⊙ f′(a_l)                     (derivative fused)
+
+Products go through BLAS when the layer is big enough to pay for the call, through
+plain loops otherwise (``BLAS_MIN_FLOPS``). All arrays are row-major and contiguous.
+"""
+
+from libc.math cimport exp, expf, log, log1p, log1pf, logf, tanh, tanhf
+from libc.string cimport memset
+from cython cimport floating
+
+from _blas cimport gemm
+
+# Activation codes (fastprop.activations.ACTIVATIONS).
+cdef enum:
+    IDENTITY = 0
+    RELU = 1
+    LEAKY_RELU = 2
+    SIGMOID = 3
+    TANH = 4
+    SOFTMAX = 5
+
+# Loss codes (fastprop.losses.LOSSES).
+cdef enum:
+    MSE = 0
+    BCE = 1
+    CROSS_ENTROPY = 2
+
+# Below this many multiply-adds (rows × n_in × n_out) a product runs in plain loops:
+# a BLAS call's fixed cost (argument checks, threading, packing) exceeds the arithmetic.
+# Measured with benchmarks/gemm_threshold.py (OpenBLAS via SciPy, AVX-512 Xeon, 1 thread):
+# loops win up to ~2k–8k multiply-adds depending on shape; 4096 is safe for all shapes.
+cdef enum:
+    BLAS_MIN_FLOPS = 4096
+
+
+cdef inline floating _exp(floating x) noexcept nogil:
+    if floating is double:
+        return exp(x)
+    else:
+        return expf(x)
+
+
+cdef inline floating _sigmoid(floating z) noexcept nogil:
+    # σ(z) = 1 / (1 + e^(−z))  (SciPy's expit; exact 0 or 1 in the far tails, never NaN)
+    return 1 / (1 + _exp(-z))
+
+
+cdef inline void activate(int act, floating* z, floating* a, Py_ssize_t rows,
+                          Py_ssize_t cols, floating slope) noexcept nogil:
+    """a = f(z) elementwise (softmax: per row). ``a`` may be ``z`` (in place)."""
+    cdef Py_ssize_t i, j, n = rows * cols
+    cdef floating m, s, v
+    if act == IDENTITY:
+        if a != z:
+            for i in range(n):
+                a[i] = z[i]
+    elif act == RELU:
+        for i in range(n):
+            a[i] = z[i] if z[i] > 0 else 0
+    elif act == LEAKY_RELU:
+        for i in range(n):
+            a[i] = z[i] if z[i] > 0 else slope * z[i]
+    elif act == SIGMOID:
+        for i in range(n):
+            a[i] = _sigmoid(z[i])
+    elif act == TANH:
+        for i in range(n):
+            if floating is double:
+                a[i] = tanh(z[i])
+            else:
+                a[i] = tanhf(z[i])
+    elif act == SOFTMAX:  # a_j = e^(z_j − max z) / Σ_k e^(z_k − max z)
+        for i in range(rows):
+            m = z[i * cols]
+            for j in range(1, cols):
+                if z[i * cols + j] > m:
+                    m = z[i * cols + j]
+            s = 0
+            for j in range(cols):
+                v = _exp(z[i * cols + j] - m)
+                a[i * cols + j] = v
+                s += v
+            for j in range(cols):
+                a[i * cols + j] = a[i * cols + j] / s
+
+
+cdef inline void times_derivative(int act, const floating* a, floating* delta, Py_ssize_t n,
+                                  floating slope) noexcept nogil:
+    """δ ← δ ⊙ f′(z), with f′ written in terms of the activation's output a = f(z)."""
+    cdef Py_ssize_t i
+    if act == RELU:          # f′ = 1 if a > 0 else 0
+        for i in range(n):
+            if not a[i] > 0:
+                delta[i] = 0
+    elif act == LEAKY_RELU:  # f′ = 1 if a > 0 else slope
+        for i in range(n):
+            if not a[i] > 0:
+                delta[i] = delta[i] * slope
+    elif act == SIGMOID:     # f′ = a·(1 − a)
+        for i in range(n):
+            delta[i] = delta[i] * (a[i] * (1 - a[i]))
+    elif act == TANH:        # f′ = 1 − a²
+        for i in range(n):
+            delta[i] = delta[i] * (1 - a[i] * a[i])
+
+
+cdef inline void dense_forward(const floating* a_in, const floating* W, const floating* b,
+                               floating* z, Py_ssize_t rows, Py_ssize_t n_in,
+                               Py_ssize_t n_out) noexcept nogil:
+    """z = a_in·W + b  (b may be NULL: no bias)."""
+    cdef Py_ssize_t r, k, j
+    cdef floating x
+    cdef floating* zr
+    cdef const floating* wk
+    if rows * n_in * n_out >= BLAS_MIN_FLOPS:
+        gemm(False, False, <int>rows, <int>n_out, <int>n_in, 1, a_in, <int>n_in, W,
+             <int>n_out, 0, z, <int>n_out)
+        if b != NULL:
+            for r in range(rows):
+                zr = z + r * n_out
+                for j in range(n_out):
+                    zr[j] = zr[j] + b[j]
+        return
+    for r in range(rows):
+        zr = z + r * n_out
+        for j in range(n_out):
+            zr[j] = 0
+        for k in range(n_in):
+            x = a_in[r * n_in + k]
+            wk = W + k * n_out
+            for j in range(n_out):
+                zr[j] += x * wk[j]
+        if b != NULL:
+            for j in range(n_out):
+                zr[j] = zr[j] + b[j]
+
+
+cdef inline void dense_backward(const floating* a_in, const floating* W, const floating* delta,
+                                floating* grad_W, floating* grad_b, floating* delta_in,
+                                Py_ssize_t rows, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    """∂L/∂W = a_inᵀ·δ ; ∂L/∂b = Σ_rows δ (grad_b may be NULL) ;
+    δ_in = δ·Wᵀ (delta_in may be NULL: first layer). The caller multiplies δ_in by f′."""
+    cdef Py_ssize_t r, k, j
+    cdef floating x, s
+    cdef const floating* dr
+    cdef const floating* wk
+    cdef floating* gk
+    cdef bint blas = rows * n_in * n_out >= BLAS_MIN_FLOPS
+    if blas:
+        gemm(True, False, <int>n_in, <int>n_out, <int>rows, 1, a_in, <int>n_in, delta,
+             <int>n_out, 0, grad_W, <int>n_out)
+    else:
+        memset(grad_W, 0, n_in * n_out * sizeof(floating))
+        for r in range(rows):
+            dr = delta + r * n_out
+            for k in range(n_in):
+                x = a_in[r * n_in + k]
+                gk = grad_W + k * n_out
+                for j in range(n_out):
+                    gk[j] += x * dr[j]
+    if grad_b != NULL:
+        for j in range(n_out):
+            grad_b[j] = 0
+        for r in range(rows):
+            dr = delta + r * n_out
+            for j in range(n_out):
+                grad_b[j] += dr[j]
+    if delta_in == NULL:
+        return
+    if blas:
+        gemm(False, True, <int>rows, <int>n_in, <int>n_out, 1, delta, <int>n_out, W,
+             <int>n_out, 0, delta_in, <int>n_in)
+        return
+    for r in range(rows):
+        dr = delta + r * n_out
+        for k in range(n_in):
+            wk = W + k * n_out
+            s = 0
+            for j in range(n_out):
+                s += dr[j] * wk[j]
+            delta_in[r * n_in + k] = s
+
+
+cdef inline double output_loss_delta(int loss, int out_act, const floating* z,
+                                     const floating* a, const floating* y, floating* delta,
+                                     Py_ssize_t rows, Py_ssize_t k, floating slope) noexcept nogil:
+    """Return the batch's mean loss and write δ = ∂L/∂z of the output layer.
+
+    mse            L = Σ (ŷ − y)² / (B·k)            δ = 2(ŷ − y)/(B·k) ⊙ f′(z)
+                   (softmax output: δ_j = ŷ_j·(g_j − Σ_i g_i·ŷ_i) with g = ∂L/∂ŷ)
+    bce            L = Σ softplus(z) − y·z / (B·k)   δ = (ŷ − y)/(B·k)
+    cross_entropy  L = Σ_rows (logsumexp(z) − Σ_j y_j·z_j) / B      δ = (ŷ − y)/B
+    ``delta`` may be NULL (loss only).
+    """
+    cdef Py_ssize_t i, j, n = rows * k
+    cdef double total = 0, d, m, s, zy
+    cdef floating scale, g, dot
+    if loss == BCE:
+        scale = 1 / <floating>(n)
+        for i in range(n):
+            # softplus(z) − y·z = max(z, 0) − y·z + log(1 + e^(−|z|)): finite for any z
+            d = z[i]
+            total += (d if d > 0 else 0) - y[i] * d + log1p(exp(-d if d > 0 else d))
+            if delta != NULL:
+                delta[i] = (a[i] - y[i]) * scale
+        return total / n
+    if loss == CROSS_ENTROPY:
+        scale = 1 / <floating>(rows)
+        for i in range(rows):
+            m = z[i * k]
+            for j in range(1, k):
+                if z[i * k + j] > m:
+                    m = z[i * k + j]
+            s = 0
+            zy = 0
+            for j in range(k):
+                s += exp(z[i * k + j] - m)
+                zy += y[i * k + j] * z[i * k + j]
+            total += m + log(s) - zy
+            if delta != NULL:
+                for j in range(k):
+                    delta[i * k + j] = (a[i * k + j] - y[i * k + j]) * scale
+        return total / rows
+    # mse
+    scale = 2 / <floating>(n)
+    for i in range(n):
+        d = a[i] - y[i]
+        total += d * d
+    if delta == NULL:
+        return total / n
+    for i in range(n):
+        delta[i] = (a[i] - y[i]) * scale
+    if out_act == SOFTMAX:
+        for i in range(rows):
+            dot = 0
+            for j in range(k):
+                dot += delta[i * k + j] * a[i * k + j]
+            for j in range(k):
+                g = delta[i * k + j]
+                delta[i * k + j] = a[i * k + j] * (g - dot)
+    else:
+        times_derivative(out_act, a, delta, n, slope)
+    return total / n

@@ -1,0 +1,71 @@
+# cython: language_level=3
+"""Optimizer updates: one pass over the flat parameter buffer (``fastprop.optim`` rules).
+
+Each update reads the parameters p from ``cur`` and writes the new ones to ``nxt`` (a
+second buffer), so the parameters before the step stay available if it must be undone.
+It returns 0 when every new parameter is finite, NaN (or ±inf) otherwise: the sum of
+(p′ − p′), which is 0 for finite p′ and NaN for inf or NaN.
+Scalars are rounded to the buffer's dtype first, as NumPy does with Python floats.
+"""
+
+from libc.math cimport pow, sqrt, sqrtf
+from cython cimport floating
+
+
+cdef inline floating sgd_update(Py_ssize_t n, const floating* cur, floating* nxt,
+                                const floating* grad, floating* velocity, double lr_,
+                                double momentum_, bint nesterov,
+                                double weight_decay_) noexcept nogil:
+    """g ← ∂L/∂p + wd·p ;  v ← μ·v + g ;  d ← g + μ·v (nesterov) or v (μ > 0) or g ;
+    p′ = p − lr·d."""
+    cdef floating lr = <floating>lr_, mu = <floating>momentum_, wd = <floating>weight_decay_
+    cdef floating g, v, p, check = 0
+    cdef Py_ssize_t i
+    for i in range(n):
+        p = cur[i]
+        g = grad[i]
+        if wd != 0:
+            g = g + wd * p
+        if mu != 0:
+            v = velocity[i] * mu
+            v = v + g
+            velocity[i] = v
+            g = g + mu * v if nesterov else v
+        p = p - lr * g
+        nxt[i] = p
+        check += p - p
+    return check
+
+
+cdef inline floating adam_update(Py_ssize_t n, const floating* cur, floating* nxt,
+                                 const floating* grad, floating* m, floating* v, double lr_,
+                                 double beta1, double beta2, double eps_,
+                                 double weight_decay_, long t) noexcept nogil:
+    """g ← ∂L/∂p + wd·p ;  m ← β₁·m + (1 − β₁)·g ;  v ← β₂·v + (1 − β₂)·g² ;
+    p′ = p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + eps)."""
+    cdef floating b1 = <floating>beta1, b2 = <floating>beta2
+    cdef floating c1 = <floating>(1 - beta1), c2 = <floating>(1 - beta2)
+    cdef floating step = <floating>(lr_ / (1 - pow(beta1, <double>t)))
+    cdef floating corr2 = <floating>sqrt(1 - pow(beta2, <double>t))
+    cdef floating eps = <floating>eps_, wd = <floating>weight_decay_
+    cdef floating g, mi, vi, p, denom, check = 0
+    cdef Py_ssize_t i
+    for i in range(n):
+        p = cur[i]
+        g = grad[i]
+        if wd != 0:
+            g = g + wd * p
+        mi = m[i] * b1
+        mi = mi + c1 * g
+        m[i] = mi
+        vi = v[i] * b2
+        vi = vi + c2 * g * g
+        v[i] = vi
+        if floating is double:
+            denom = sqrt(vi) / corr2 + eps
+        else:
+            denom = sqrtf(vi) / corr2 + eps
+        p = p - step * (mi / denom)
+        nxt[i] = p
+        check += p - p
+    return check
