@@ -1,0 +1,341 @@
+"""The training logic shared by ``MLPClassifier`` and ``MLPRegressor``.
+
+It follows ``sklearn/neural_network/_multilayer_perceptron.py`` step for step (the
+random draws of the initial weights, the shuffles and the validation split come from
+the same generator in the same order; ``tol``, ``n_iter_no_change``, early stopping and
+the learning-rate schedules decide the same way), so that fastprop's estimators reach
+scikit-learn's weights; the forward and backward passes and the updates run in a fastprop
+engine over one flat parameter buffer.
+"""
+
+from __future__ import annotations
+
+import warnings
+from itertools import pairwise
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse
+from sklearn.base import BaseEstimator, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, gen_batches, shuffle
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.optimize import _check_optimize_result
+
+from ..architecture import Architecture
+from ..engines import get_engine
+from ._solver import Objective, StochasticSolver
+
+try:  # scikit-learn >= 1.6
+    from sklearn.utils.validation import validate_data
+except ImportError:  # pragma: no cover - older scikit-learn
+    def validate_data(estimator, *args, **kwargs):
+        return estimator._validate_data(*args, **kwargs)
+
+_STOCHASTIC_SOLVERS = ("sgd", "adam")
+#: scikit-learn's activation names -> fastprop's.
+ACTIVATION_NAMES = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh",
+                    "relu": "relu", "softmax": "softmax"}
+#: scikit-learn's output activation -> the fastprop loss that goes with it.
+OUTPUT_LOSS = {"identity": "mse", "logistic": "bce", "softmax": "cross_entropy"}
+
+
+def _lbfgs_iprint(iprint: int) -> dict:
+    try:
+        from sklearn.utils.fixes import _get_additional_lbfgs_options_dict
+
+        return _get_additional_lbfgs_options_dict("iprint", iprint)
+    except ImportError:  # pragma: no cover - older scikit-learn
+        return {"iprint": iprint}
+
+
+class BaseMLP(BaseEstimator):
+    """Base class of the fastprop MLP estimators; use the subclasses."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
+                             Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "engine": [StrOptions({"cython", "numpy"})],
+    }
+
+    # ------------------------------------------------------------ parameters
+    def _arch(self) -> Architecture:
+        """The fastprop architecture of the fitted coefs_ (shapes and dtype from them)."""
+        sizes = (self.coefs_[0].shape[0],) + tuple(W.shape[1] for W in self.coefs_)
+        hidden = (ACTIVATION_NAMES[self.activation],) * (len(self.coefs_) - 1)
+        output = ACTIVATION_NAMES[self.out_activation_]
+        return Architecture(sizes, hidden + (output,), OUTPUT_LOSS[self.out_activation_],
+                            True, np.dtype(self.coefs_[0].dtype))
+
+    def _pack(self, arch: Architecture) -> np.ndarray:
+        """coefs_ and intercepts_ copied into one flat buffer (fastprop's layout)."""
+        params = np.empty(arch.n_params, dtype=arch.dtype)
+        for dst, src in zip(arch.weight_views(params), self.coefs_, strict=True):
+            dst[...] = src
+        for dst, src in zip(arch.bias_views(params), self.intercepts_, strict=True):
+            dst[...] = src
+        return params
+
+    def _unpack(self, arch: Architecture, params: np.ndarray) -> None:
+        """coefs_ and intercepts_ become views into ``params``."""
+        self.coefs_ = arch.weight_views(params)
+        self.intercepts_ = arch.bias_views(params)
+
+    def _forward(self, X, params=None) -> np.ndarray:
+        """Network outputs for validated X (dense or sparse)."""
+        arch = self._arch()
+        if params is None:
+            params = self._pack(arch)
+        engine = get_engine(self.engine)
+        if scipy.sparse.issparse(X):
+            X = scipy.sparse.csr_matrix(X)
+            chunks = [engine.predict(arch, params, X[i:i + 4096].toarray())
+                      for i in range(0, X.shape[0], 4096)]
+            return np.concatenate(chunks) if chunks else np.empty((0, arch.sizes[-1]),
+                                                                  arch.dtype)
+        return engine.predict(arch, params, np.ascontiguousarray(X, dtype=arch.dtype))
+
+    def _validate_predict(self, X):
+        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                             dtype=self.coefs_[0].dtype, order="C")
+
+    # -------------------------------------------------------------- training
+    def _initialize(self, y, layer_units, dtype) -> None:
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+        if not is_classifier(self):
+            self.out_activation_ = "identity"
+        elif self._label_binarizer.y_type_ == "multiclass":
+            self.out_activation_ = "softmax"
+        else:
+            self.out_activation_ = "logistic"
+        self.coefs_, self.intercepts_ = [], []
+        for fan_in, fan_out in pairwise(layer_units):
+            # Glorot uniform, factor 6 (2 for logistic), drawn as scikit-learn draws it
+            factor = 2.0 if self.activation == "logistic" else 6.0
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            coef = self._random_state.uniform(-bound, bound, (fan_in, fan_out))
+            intercept = self._random_state.uniform(-bound, bound, fan_out)
+            self.coefs_.append(coef.astype(dtype, copy=False))
+            self.intercepts_.append(intercept.astype(dtype, copy=False))
+        self._best_params = self._pack(self._arch())
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+
+    def _fit(self, X, y, incremental=False):
+        if getattr(self, "loss", "squared_error") == "poisson":
+            raise NotImplementedError(
+                "loss='poisson' is not available in fastprop (no exponential output "
+                "layer); use loss='squared_error', or scikit-learn's own MLPRegressor")
+        hidden = self.hidden_layer_sizes
+        hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
+        if np.any(np.array(hidden) <= 0):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if scipy.sparse.issparse(X):
+            X = scipy.sparse.csr_matrix(X)
+        if y.ndim == 1:
+            y = y.reshape((-1, 1))
+        self.n_outputs_ = y.shape[1]
+        layer_units = [X.shape[1]] + hidden + [self.n_outputs_]
+        shapes = list(zip(layer_units[:-1], layer_units[1:], strict=False))
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(y, layer_units, X.dtype)
+        elif [W.shape for W in self.coefs_] != shapes:
+            raise ValueError(
+                f"the fitted layers {[W.shape for W in self.coefs_]} do not match "
+                f"hidden_layer_sizes={hidden} with {layer_units[0]} features and "
+                f"{layer_units[-1]} outputs: fit again with warm_start=False")
+        arch = self._arch()
+        params = self._pack(arch)
+        self._unpack(arch, params)  # coefs_ follow training, as scikit-learn's do
+        if X.dtype != arch.dtype:
+            X = X.astype(arch.dtype)
+        objective = Objective(arch, self.engine, self.alpha)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if self.solver in _STOCHASTIC_SOLVERS:
+                self._fit_stochastic(X, y, params, objective, incremental)
+            else:
+                self._fit_lbfgs(X, y, params, objective)
+        if not np.isfinite(params).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed.")
+        return self
+
+    def _fit_lbfgs(self, X, y, params, objective) -> None:
+        Xd = X.toarray() if scipy.sparse.issparse(X) else X
+        Y = np.ascontiguousarray(y, dtype=params.dtype)
+        grad = np.empty_like(params)
+
+        def loss_and_grad(p):
+            params[...] = p
+            return objective(params, Xd, Y, grad), grad.astype(np.float64)
+
+        iprint = 1 if self.verbose is True or self.verbose >= 1 else -1
+        result = scipy.optimize.minimize(
+            loss_and_grad, params.astype(np.float64), method="L-BFGS-B", jac=True,
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol,
+                     **_lbfgs_iprint(iprint)})
+        self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
+        self.loss_ = result.fun
+        params[...] = result.x
+
+    def _fit_stochastic(self, X, y, params, objective, incremental) -> None:
+        if not incremental or not hasattr(self, "_optimizer"):
+            self._optimizer = StochasticSolver(
+                objective, self.solver, learning_rate_init=self.learning_rate_init,
+                lr_schedule=self.learning_rate, momentum=self.momentum,
+                nesterov=self.nesterovs_momentum, power_t=self.power_t,
+                beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+        solver = self._optimizer
+        solver.objective = objective
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        early_stopping = self.early_stopping
+        if early_stopping:
+            # don't stratify in multilabel classification (as scikit-learn)
+            stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
+            X_train, X_val, y_train, y_val = train_test_split(
+                X, y, random_state=self._random_state,
+                test_size=self.validation_fraction, stratify=stratify)
+            if X_val.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase 'validation_fraction' "
+                    "or the size of your dataset.")
+            if is_classifier(self):
+                y_val = self._label_binarizer.inverse_transform(y_val)
+        else:
+            X_train, y_train, X_val, y_val = X, y, None, None
+        Y_train = np.ascontiguousarray(y_train, dtype=params.dtype)
+        sparse = scipy.sparse.issparse(X_train)
+        n_samples = X_train.shape[0]
+        sample_idx = np.arange(n_samples, dtype=int)
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn("Got `batch_size` less than 1 or larger than "
+                              "sample size. It is going to be clipped", stacklevel=3)
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+
+        try:
+            self.n_iter_ = 0
+            for _ in range(self.max_iter):
+                if self.shuffle:
+                    sample_idx = shuffle(sample_idx, random_state=self._random_state)
+                accumulated_loss = 0.0
+                for batch in gen_batches(n_samples, batch_size):
+                    rows = sample_idx[batch] if self.shuffle else batch
+                    X_batch = X_train[rows]
+                    if sparse:
+                        X_batch = X_batch.toarray()
+                    loss = solver.step(params, X_batch, Y_train[rows])
+                    accumulated_loss += loss * (batch.stop - batch.start)
+                self.n_iter_ += 1
+                self.loss_ = accumulated_loss / n_samples
+                self.t_ += n_samples
+                self.loss_curve_.append(self.loss_)
+                if self.verbose:
+                    print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
+                if not np.isfinite(self.loss_) and not np.isfinite(params).all():
+                    break  # diverged: _fit raises scikit-learn's error
+                self._update_no_improvement_count(early_stopping, X_val, y_val, params)
+                solver.iteration_ends(self.t_)
+                if self._no_improvement_count > self.n_iter_no_change:
+                    if early_stopping:
+                        msg = (f"Validation score did not improve more than tol={self.tol:f} "
+                               f"for {self.n_iter_no_change} consecutive epochs.")
+                    else:
+                        msg = (f"Training loss did not improve more than tol={self.tol:f} "
+                               f"for {self.n_iter_no_change} consecutive epochs.")
+                    if solver.trigger_stopping(msg, self.verbose):
+                        break
+                    self._no_improvement_count = 0
+                if incremental:
+                    break
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn(
+                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
+                        "the optimization hasn't converged yet.",
+                        ConvergenceWarning, stacklevel=3)
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.", stacklevel=3)
+        if early_stopping:  # restore the best weights
+            params[...] = self._best_params
+
+    def _update_no_improvement_count(self, early_stopping, X_val, y_val, params) -> None:
+        if early_stopping:
+            score = self._score_with_params(X_val, y_val, params)
+            self.validation_scores_.append(score)
+            if self.verbose:
+                print(f"Validation score: {self.validation_scores_[-1]:f}")
+            if score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_params = params.copy()
+        else:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_curve_[-1] < self.best_loss_:
+                self.best_loss_ = self.loss_curve_[-1]
+
+    def _score_with_params(self, X, y, params) -> float:
+        out = self._forward(X, params)
+        if not np.isfinite(out).all():
+            return np.nan
+        return self._score_function(y, self._outputs_to_predictions(out))
+
+    def _check_solver(self) -> bool:
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. "
+                f"{self.solver} is not stochastic.")
+        return True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

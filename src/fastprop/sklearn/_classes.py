@@ -1,0 +1,314 @@
+"""``MLPClassifier`` and ``MLPRegressor``: scikit-learn's estimators, trained by fastprop."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import column_or_1d
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import BaseMLP, validate_data
+
+_PARAMETERS = """
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of int, default=(100,)
+        Units of each hidden layer.
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Hidden activation.
+    solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
+        'sgd' (with ``momentum``, ``nesterovs_momentum``, ``learning_rate``), 'adam', or
+        full-batch L-BFGS (scipy's, on fastprop's loss and gradient).
+    alpha : float, default=1e-4
+        L2 penalty: ½·alpha·Σ‖W‖²/n_samples, on the weights only (scikit-learn's).
+    batch_size : int or 'auto', default='auto'
+        'auto' is min(200, n_samples).
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Schedule of the 'sgd' solver: 'invscaling' is learning_rate_init/(t+1)^power_t with
+        t the samples seen; 'adaptive' divides by 5 when the loss stops improving.
+    learning_rate_init : float, default=1e-3
+    power_t : float, default=0.5
+    max_iter : int, default=200
+        Epochs (stochastic solvers) or iterations ('lbfgs').
+    shuffle : bool, default=True
+    random_state : int, RandomState instance or None, default=None
+        Initial weights, shuffles and validation split, drawn exactly as scikit-learn
+        draws them: the same ``random_state`` starts from the same weights.
+    tol : float, default=1e-4
+    verbose : bool, default=False
+    warm_start : bool, default=False
+    momentum : float, default=0.9
+    nesterovs_momentum : bool, default=True
+    early_stopping : bool, default=False
+    validation_fraction : float, default=0.1
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam's.
+    n_iter_no_change : int, default=10
+    max_fun : int, default=15000
+        Loss evaluations of 'lbfgs'.
+    engine : {'cython', 'numpy'}, default='cython'
+        The fastprop engine that computes the passes and updates.
+
+    The parameters mean what they mean in scikit-learn's estimator of the same name.
+"""
+
+_ATTRIBUTES = """
+    Attributes
+    ----------
+    coefs_, intercepts_ : list of ndarray
+        Weights (n_in, n_out) and biases (n_out,) of each layer.
+    loss_, best_loss_, loss_curve_ : float, float, list of float
+        scikit-learn's loss (with its ½ for squared error and its L2 penalty).
+    validation_scores_, best_validation_score_ : list of float, float
+        With ``early_stopping=True``.
+    n_iter_, t_ : int
+        Epochs run, and training samples seen.
+    n_features_in_, feature_names_in_, n_layers_, n_outputs_, out_activation_
+        As in scikit-learn.
+"""
+
+
+class MLPClassifier(ClassifierMixin, BaseMLP):
+    __doc__ = ("""Multi-layer perceptron classifier: scikit-learn's ``MLPClassifier``, trained
+    by fastprop.
+
+    Binary and multi-label targets get a logistic output layer and log-loss, multi-class
+    targets a softmax layer and cross-entropy; the same hyperparameters and
+    ``random_state`` train to scikit-learn's weights (up to rounding).
+""" + _PARAMETERS + _ATTRIBUTES + """    classes_ : ndarray
+        The class labels.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from fastprop.sklearn import MLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier((16,), learning_rate_init=0.01, max_iter=300,
+    ...                     random_state=0).fit(X, y)
+    >>> clf.score(X, y) > 0.9
+    True
+    """)
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000, engine="cython"):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.engine = engine
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             dtype=(np.float64, np.float32), order="C", reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same classes as in "
+                        f"the previous call to fit. Previously got {self.classes_}, `y` "
+                        f"has {classes}")
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                    f"{self.classes_}. 'y' has {classes}.")
+        return X, self._label_binarizer.transform(y).astype(bool)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the model to X and the class labels (or label-indicator matrix) y.
+
+        Returns
+        -------
+        self : MLPClassifier
+        """
+        return self._fit(X, y, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None):
+        """One epoch over (X, y). ``classes`` (all labels) is required on the first call.
+
+        Returns
+        -------
+        self : MLPClassifier
+        """
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, incremental=True)
+
+    def _outputs_to_predictions(self, out):
+        if self.n_outputs_ == 1:
+            out = out.ravel()
+        return self._label_binarizer.inverse_transform(out)
+
+    def _score_function(self, y, y_pred):
+        return accuracy_score(y, y_pred)
+
+    def predict(self, X):
+        """Predicted class labels, shape (n_samples,) or (n_samples, n_classes) for
+        multi-label targets."""
+        check_is_fitted(self)
+        return self._outputs_to_predictions(self._forward(self._validate_predict(X)))
+
+    def predict_proba(self, X):
+        """Probability of each class (columns ordered as ``classes_``)."""
+        check_is_fitted(self)
+        out = self._forward(self._validate_predict(X))
+        if self.n_outputs_ == 1:
+            out = out.ravel()
+        return np.vstack([1 - out, out]).T if out.ndim == 1 else out
+
+    def predict_log_proba(self, X):
+        """log(predict_proba(X)) (−inf where a probability is exactly 0)."""
+        proba = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(proba, out=proba)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, BaseMLP):
+    __doc__ = ("""Multi-layer perceptron regressor: scikit-learn's ``MLPRegressor``, trained by
+    fastprop.
+
+    Identity output layer and scikit-learn's squared error (with its ½); one or several
+    outputs. ``loss='poisson'`` is not available (fastprop has no exponential output).
+
+    loss : {'squared_error'}, default='squared_error'
+""" + _PARAMETERS + _ATTRIBUTES + """
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from fastprop.sklearn import MLPRegressor
+    >>> X, y = make_regression(200, 5, noise=0.1, random_state=0)
+    >>> reg = MLPRegressor((32,), learning_rate_init=0.01, max_iter=500,
+    ...                    random_state=0).fit(X, y / 100)
+    >>> reg.score(X, y / 100) > 0.9
+    True
+    """)
+
+    _parameter_constraints: dict = {
+        **BaseMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu",
+                 *, solver="adam", alpha=0.0001, batch_size="auto",
+                 learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
+                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
+                 warm_start=False, momentum=0.9, nesterovs_momentum=True,
+                 early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, engine="cython"):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.engine = engine
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             y_numeric=True, dtype=(np.float64, np.float32), order="C",
+                             reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, y
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the model to X and the targets y, shape (n_samples,) or (n_samples, n_outputs).
+
+        Returns
+        -------
+        self : MLPRegressor
+        """
+        return self._fit(X, y, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y):
+        """One epoch over (X, y).
+
+        Returns
+        -------
+        self : MLPRegressor
+        """
+        return self._fit(X, y, incremental=True)
+
+    def _outputs_to_predictions(self, out):
+        return out.ravel() if out.shape[1] == 1 else out
+
+    def _score_function(self, y, y_pred):
+        return r2_score(y, y_pred)
+
+    def predict(self, X):
+        """Predicted values, shape (n_samples,) or (n_samples, n_outputs)."""
+        check_is_fitted(self)
+        return self._outputs_to_predictions(self._forward(self._validate_predict(X)))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

@@ -1,0 +1,148 @@
+"""scikit-learn's MLP objective and stochastic solvers, computed by fastprop's engines.
+
+scikit-learn's definitions (``sklearn/neural_network``) differ from fastprop's core
+(PyTorch's) in a few places; the adapter follows scikit-learn, so that the same
+hyperparameters train to the same weights. With k outputs and a batch of n samples:
+
+* **loss.** Squared error carries ½: L_sk = ½·mean((y − ŷ)²) = ½·L_mse. Binary and
+  multi-label log-loss is summed over the outputs: L_sk = k·L_bce. Multi-class
+  log-loss is fastprop's ``cross_entropy``.
+* **gradient.** scikit-learn's output delta is (ŷ − y)/n for every loss, so
+  g_sk = k·g_bce = (k/2)·g_mse = g_cross_entropy (for multi-output regression its
+  gradient is k times the gradient of the loss it reports; we reproduce that).
+* **L2 penalty** on the weights only, not the biases: + ½·alpha·Σ‖W‖²/n, whose gradient
+  is alpha·W/n.
+* **SGD.** scikit-learn keeps a velocity V ← μ·V − lr·g and steps p ← p + V (Nesterov:
+  p ← p + μ·V − lr·g). That is PyTorch's rule with its buffer v = −V/lr, exactly; when
+  the learning rate changes (the 'invscaling' and 'adaptive' schedules) V is kept, so
+  the buffer is rescaled by lr_old/lr_new.
+* **Adam.** scikit-learn adds eps to √v where PyTorch adds it to √v/√(1 − β₂ᵗ); step t
+  therefore runs PyTorch's rule with eps/√(1 − β₂ᵗ), which is the same update.
+
+The update arithmetic itself is the engine's (``engine.update`` over the flat buffer).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..engines import get_engine
+from ..optim import SGD, Adam
+
+#: (loss scale, gradient scale) from fastprop's loss to scikit-learn's, for k outputs.
+_SCALES = {
+    "mse": lambda k: (0.5, 0.5 * k),
+    "bce": lambda k: (float(k), float(k)),
+    "cross_entropy": lambda k: (1.0, 1.0),
+}
+
+
+class Objective:
+    """scikit-learn's regularised loss and its gradient for an architecture.
+
+    Parameters
+    ----------
+    arch : fastprop.architecture.Architecture
+    engine : str
+        "cython" or "numpy".
+    alpha : float
+        L2 penalty on the weights (scikit-learn's ``alpha``).
+    """
+
+    def __init__(self, arch, engine: str, alpha: float):
+        self.arch, self.engine_name, self.alpha = arch, engine, float(alpha)
+        self.loss_scale, self.grad_scale = _SCALES[arch.loss](arch.sizes[-1])
+        self.engine = get_engine(engine)
+
+    def __call__(self, params: np.ndarray, X: np.ndarray, Y: np.ndarray,
+                 grad: np.ndarray) -> float:
+        """scikit-learn's loss of the batch (X, Y) at ``params``; ``grad`` receives its
+        gradient (flat, fastprop's layout)."""
+        loss = self.engine.loss_and_grad(self.arch, params, X, Y, grad)
+        if self.grad_scale != 1.0:
+            grad *= self.grad_scale
+        loss *= self.loss_scale
+        if self.alpha:
+            n = X.shape[0]
+            squares = 0.0
+            for W, gW in zip(self.arch.weight_views(params), self.arch.weight_views(grad),
+                             strict=True):
+                w = W.ravel()
+                squares += float(np.dot(w, w))
+                gW += (self.alpha / n) * W
+            loss += 0.5 * self.alpha * squares / n
+        return float(loss)
+
+    def __getstate__(self):  # engines are process-local: store the name only
+        state = self.__dict__.copy()
+        del state["engine"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.engine = get_engine(self.engine_name)
+
+
+class StochasticSolver:
+    """scikit-learn's 'sgd' or 'adam' solver with its learning-rate schedule.
+
+    Mirrors ``sklearn.neural_network._stochastic_optimizers`` (``learning_rate``,
+    ``iteration_ends``, ``trigger_stopping``) with the updates done by the engine.
+    """
+
+    def __init__(self, objective: Objective, solver: str, *, learning_rate_init: float,
+                 lr_schedule: str = "constant", momentum: float = 0.9,
+                 nesterov: bool = True, power_t: float = 0.5, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-8):
+        self.objective = objective
+        self.solver = solver
+        self.learning_rate_init = float(learning_rate_init)
+        self.learning_rate = float(learning_rate_init)
+        self.lr_schedule, self.power_t = lr_schedule, float(power_t)
+        self.epsilon, self.beta_2 = float(epsilon), float(beta_2)
+        if solver == "sgd":
+            self.optimizer = SGD(self.learning_rate, momentum=float(momentum),
+                                 nesterov=bool(nesterov) and momentum > 0)
+        else:
+            self.optimizer = Adam(self.learning_rate, betas=(float(beta_1), float(beta_2)),
+                                  eps=float(epsilon))
+        arch = objective.arch
+        self.optimizer.bind(arch.n_params, arch.dtype)
+        self._grad = np.empty(arch.n_params, dtype=arch.dtype)
+
+    def step(self, params: np.ndarray, X: np.ndarray, Y: np.ndarray) -> float:
+        """One update on the batch (X, Y); returns the batch's loss before it."""
+        loss = self.objective(params, X, Y, self._grad)
+        opt = self.optimizer
+        if self.solver == "adam":  # scikit-learn's eps, in PyTorch's formula (see above)
+            opt.eps = self.epsilon / math.sqrt(1.0 - self.beta_2 ** (opt.t + 1))
+        self.objective.engine.update(opt, params, self._grad)
+        return loss
+
+    def _set_learning_rate(self, lr: float) -> None:
+        buffer = self.optimizer.state.get("momentum_buffer")
+        if buffer is not None and lr != self.learning_rate:
+            buffer *= self.learning_rate / lr  # keep scikit-learn's velocity V = −lr·v
+        self.learning_rate = self.optimizer.lr = float(lr)
+
+    def iteration_ends(self, time_step: int) -> None:
+        """End of an epoch: 'invscaling' sets lr = learning_rate_init/(t + 1)^power_t."""
+        if self.solver == "sgd" and self.lr_schedule == "invscaling":
+            self._set_learning_rate(self.learning_rate_init / (time_step + 1) ** self.power_t)
+
+    def trigger_stopping(self, msg: str, verbose) -> bool:
+        """No improvement for ``n_iter_no_change`` epochs: stop, or ('adaptive') lr /= 5."""
+        if self.solver != "sgd" or self.lr_schedule != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self._set_learning_rate(self.learning_rate / 5.0)
+        if verbose:
+            print(f"{msg} Setting learning rate to {self.learning_rate:f}")
+        return False
