@@ -98,25 +98,62 @@ def run_fit(net, X, Y, *, epochs, batch_size, optimizer, seed, first_epoch,
 
 
 def _postfix(history: History) -> dict:
-    out = {"loss": f"{history.loss[-1]:.4g}"}
+    """The bar's running metrics after an epoch: loss, and validation loss/accuracy."""
+    out = {"loss": f"{history.loss[-1]:.4g}"} if history.loss else {}
     if history.val_loss:
         out["val_loss"] = f"{history.val_loss[-1]:.4g}"
     if history.val_accuracy:
-        out["val_acc"] = f"{history.val_accuracy[-1]:.4g}"
+        out["val_acc"] = f"{history.val_accuracy[-1]:.4f}"
     return out
 
 
 def _progress_bar(epochs: int, progress):
-    """A tqdm bar over epochs, or None. ``progress=True`` shows it even when output is
-    not a terminal; ``progress="auto"`` only on a terminal."""
-    if not progress:
-        return None
+    """A progress bar over epochs on stderr, or None.
+
+    ``progress=True`` shows it even when stderr is not a terminal (a log then gets the
+    bar's updates); ``"auto"`` only on a terminal. The bar is tqdm's (the ``progress``
+    extra); without tqdm, a plain text bar with the same interface.
+    """
     import sys
 
-    if progress == "auto" and not sys.stderr.isatty():
+    stream = sys.stderr
+    if not progress or stream is None:
+        return None
+    tty = bool(getattr(stream, "isatty", lambda: False)())
+    if progress == "auto" and not tty:
         return None
     try:
         from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is optional
-        return None
-    return tqdm(total=epochs, unit="epoch", leave=True, dynamic_ncols=True)
+    except ImportError:
+        pass
+    else:
+        return tqdm(total=epochs, unit="epoch", desc="training", leave=True,
+                    dynamic_ncols=True, file=stream)
+
+    class TextBar:  # tqdm's update/set_postfix/close, drawn with plain characters
+        done, postfix, due = 0, {}, False
+
+        def update(self, n=1):
+            self.done += n
+            self.due = tty or self.done == epochs or self.done % max(1, epochs // 10) == 0
+
+        def set_postfix(self, postfix, refresh=True):
+            self.postfix = dict(postfix)
+            if refresh or self.due:
+                self.draw()
+
+        def draw(self):
+            bar = "#" * (30 * self.done // max(epochs, 1))
+            extra = " ".join(f"{k}={v}" for k, v in self.postfix.items())
+            line = f"training {self.done}/{epochs} epochs [{bar:<30}] {extra}".rstrip()
+            stream.write(f"\r{line}" if tty else f"{line}\n")
+            stream.flush()
+            self.due = False
+
+        def close(self):
+            if self.due:
+                self.draw()
+            if tty:
+                stream.write("\n")
+
+    return TextBar()
