@@ -88,7 +88,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     >>> from sklearn.datasets import load_iris
     >>> from fastprop.sklearn import MLPClassifier
     >>> X, y = load_iris(return_X_y=True)
-    >>> clf = MLPClassifier((16,), learning_rate_init=0.01, max_iter=300,
+    >>> clf = MLPClassifier((16,), learning_rate_init=0.01, max_iter=1000,
     ...                     random_state=0).fit(X, y)
     >>> clf.score(X, y) > 0.9
     True
@@ -224,8 +224,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     >>> from sklearn.datasets import make_regression
     >>> from fastprop.sklearn import MLPRegressor
     >>> X, y = make_regression(200, 5, noise=0.1, random_state=0)
-    >>> reg = MLPRegressor((32,), learning_rate_init=0.01, max_iter=500,
-    ...                    random_state=0).fit(X, y / 100)
+    >>> reg = MLPRegressor(hidden_layer_sizes=(32,), learning_rate_init=0.01,
+    ...                    max_iter=1000, random_state=0).fit(X, y / 100)
     >>> reg.score(X, y / 100) > 0.9
     True
     """)

@@ -55,6 +55,7 @@ class Objective:
         self.arch, self.engine_name, self.alpha = arch, engine, float(alpha)
         self.loss_scale, self.grad_scale = _SCALES[arch.loss](arch.sizes[-1])
         self.engine = get_engine(engine)
+        self._views: list = []
 
     def __call__(self, params: np.ndarray, X: np.ndarray, Y: np.ndarray,
                  grad: np.ndarray) -> float:
@@ -67,17 +68,26 @@ class Objective:
         if self.alpha:
             n = X.shape[0]
             squares = 0.0
-            for W, gW in zip(self.arch.weight_views(params), self.arch.weight_views(grad),
-                             strict=True):
+            for W, gW in zip(self._weights(params), self._weights(grad), strict=True):
                 w = W.ravel()
                 squares += float(np.dot(w, w))
                 gW += (self.alpha / n) * W
             loss += 0.5 * self.alpha * squares / n
         return float(loss)
 
+    def _weights(self, flat: np.ndarray) -> list[np.ndarray]:
+        """The weight views of a flat buffer (cached: training reuses two buffers)."""
+        for buffer, views in self._views:
+            if buffer is flat:
+                return views
+        views = self.arch.weight_views(flat)
+        self._views = [(flat, views)] + self._views[:1]
+        return views
+
     def __getstate__(self):  # engines are process-local: store the name only
         state = self.__dict__.copy()
         del state["engine"]
+        state["_views"] = []
         return state
 
     def __setstate__(self, state):
