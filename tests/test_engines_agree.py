@@ -69,7 +69,8 @@ def make_optimizer(name):
             "adam": lambda: fp.Adam(0.005, weight_decay=0.001)}[name]()
 
 
-@settings(max_examples=int(os.environ.get("FASTPROP_HYPOTHESIS_EXAMPLES", 60)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("FASTPROP_HYPOTHESIS_EXAMPLES", 60)), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_engines_agree(p):
     rng = np.random.default_rng(p["seed"])

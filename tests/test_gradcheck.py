@@ -6,8 +6,9 @@ import pytest
 import fastprop as fp
 
 HIDDEN = ["identity", "relu", "leaky_relu", "sigmoid", "tanh"]
-LOSS_OUTPUTS = [("mse", o) for o in ["identity", "sigmoid", "tanh", "relu", "leaky_relu",
-                                     "softmax"]] + [("bce", "sigmoid"), ("cross_entropy", "softmax")]
+MSE_OUTPUTS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"]
+LOSS_OUTPUTS = [("mse", o) for o in MSE_OUTPUTS] + [("bce", "sigmoid"),
+                                                   ("cross_entropy", "softmax")]
 
 
 def _targets(loss, rng, n, k):

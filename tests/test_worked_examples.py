@@ -76,7 +76,8 @@ def test_one_input_sigmoid_bce(engine):
     assert gb == []
     close(loss, 0.42958720321948496)
     printed(loss, 0.42958, 5)
-    # ∂L/∂z_o = ŷ − y ; ∂L/∂w_o = (ŷ − y)·a_h ; ∂a_h/∂z_h = a_h(1 − a_h) ; ∂L/∂w_h = (ŷ − y)·w_o·a_h(1 − a_h)·x
+    # ∂L/∂z_o = ŷ − y ; ∂L/∂w_o = (ŷ − y)·a_h ; ∂a_h/∂z_h = a_h(1 − a_h) ;
+    # ∂L/∂w_h = (ŷ − y)·w_o·a_h(1 − a_h)·x
     close(y_hat - 1.0, -0.34922232178529955)
     close(gw[1][0, 0], -0.21737669285923641)
     close(acts[1][0] * (1 - acts[1][0]), 0.2350037122015945)

@@ -86,7 +86,9 @@ def as_float_matrix(value, name: str, dtype: np.dtype, n_columns: int | None = N
     if arr.ndim == 1 and allow_1d_as_row:
         arr = arr.reshape(1, -1)
     if arr.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (samples, features), got {arr.ndim}-D shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be 2-D (samples, features), got {arr.ndim}-D shape {arr.shape}"
+        )
     if arr.shape[0] == 0:
         raise ValueError(f"{name} has no samples (shape {arr.shape})")
     if n_columns is not None and arr.shape[1] != n_columns:

@@ -6,8 +6,15 @@ import os
 
 import numpy as np
 
-from ._validation import as_float_matrix, as_label_array, check_dtype, check_float, check_int
-from ._validation import check_finite, check_seed
+from ._validation import (
+    as_float_matrix,
+    as_label_array,
+    check_dtype,
+    check_finite,
+    check_float,
+    check_int,
+    check_seed,
+)
 from .shuffle import epoch_order
 
 
@@ -38,9 +45,13 @@ class Dataset:
         self.X = as_float_matrix(X, "X", self.dtype)
         y = as_label_array(y, "y")
         if y.ndim not in (1, 2):
-            raise ValueError(f"y must be 1-D or 2-D (samples first), got {y.ndim}-D shape {y.shape}")
+            raise ValueError(
+                f"y must be 1-D or 2-D (samples first), got {y.ndim}-D shape {y.shape}"
+            )
         if y.shape[0] != self.X.shape[0]:
-            raise ValueError(f"y has {y.shape[0]} samples but X has {self.X.shape[0]}; they must match")
+            raise ValueError(
+                f"y has {y.shape[0]} samples but X has {self.X.shape[0]}; they must match"
+            )
         if y.dtype.kind == "f":
             check_finite(y, "y")
         self.y = np.ascontiguousarray(y)
@@ -149,7 +160,9 @@ class Dataset:
             ds.X = X
             y = as_label_array(y, "y")
             if y.ndim not in (1, 2) or y.shape[0] != X.shape[0]:
-                raise ValueError(f"y must have {X.shape[0]} samples (1-D or 2-D), got shape {y.shape}")
+                raise ValueError(
+                    f"y must have {X.shape[0]} samples (1-D or 2-D), got shape {y.shape}"
+                )
             ds.y = y
             return ds
         return cls(X, y, dtype=dtype)

@@ -33,7 +33,9 @@ def check_init(init):
     if not isinstance(init, str):
         raise TypeError(f"init must be one of {INITS} or a number, got {init!r}")
     if init not in INITS:
-        raise ValueError(f"init={init!r} is not an initialiser; expected one of {INITS} or a number")
+        raise ValueError(
+            f"init={init!r} is not an initialiser; expected one of {INITS} or a number"
+        )
     return init
 
 

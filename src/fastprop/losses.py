@@ -69,7 +69,9 @@ def prepare_targets(y, loss: str, n_out: int, n_samples: int, dtype: np.dtype,
     if arr.ndim == 0:
         raise ValueError(f"{name} must be 1-D or 2-D (samples first), got a scalar")
     if arr.ndim > 2:
-        raise ValueError(f"{name} must be 1-D or 2-D (samples first), got {arr.ndim}-D shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be 1-D or 2-D (samples first), got {arr.ndim}-D shape {arr.shape}"
+        )
     if arr.shape[0] != n_samples:
         raise ValueError(
             f"{name} has {arr.shape[0]} samples but X has {n_samples}; they must match"

@@ -8,16 +8,27 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import activations as _act
-from ._validation import as_float_matrix, check_dtype, check_float, check_int, check_seed
-from ._validation import numeric_array
+from ._validation import (
+    as_float_matrix,
+    check_dtype,
+    check_float,
+    check_int,
+    check_seed,
+    numeric_array,
+)
 from .architecture import Architecture
 from .dataset import Dataset
 from .engines import get_engine
 from .errors import DivergenceError
 from .history import History
 from .initializers import check_init, initialize
-from .losses import CLASSIFICATION, DEFAULT_OUTPUT, check_loss, check_output_for_loss
-from .losses import prepare_targets
+from .losses import (
+    CLASSIFICATION,
+    DEFAULT_OUTPUT,
+    check_loss,
+    check_output_for_loss,
+    prepare_targets,
+)
 from .optim import SGD, check_optimizer
 from .shuffle import random_seed
 from .training import run_fit
@@ -177,7 +188,9 @@ class Network:
             raise TypeError(f"{name} must be a list of {len(shapes)} arrays, "
                             f"got {type(arrays).__name__}") from None
         if len(arrays) != len(shapes):
-            raise ValueError(f"{name} must hold {len(shapes)} arrays (one per layer), got {len(arrays)}")
+            raise ValueError(
+                f"{name} must hold {len(shapes)} arrays (one per layer), got {len(arrays)}"
+            )
         out = []
         for i, (arr, shape) in enumerate(zip(arrays, shapes)):
             if arr is None or isinstance(arr, (str, bytes)):

@@ -1,0 +1,37 @@
+"""Exercise every compiled kernel on small random problems (run under valgrind by
+tools/memcheck.sh): both dtypes, batch 1, partial and full batches, shuffle, every
+activation and loss, BLAS-sized and loop-sized layers, predict chunking (> 256 rows)."""
+
+import numpy as np
+
+import fastprop as fp
+
+rng = np.random.default_rng(0)
+CASES = [
+    ([3, 2, 1], "relu", "sigmoid", "bce"),
+    ([2, 1, 1], "sigmoid", "sigmoid", "mse"),
+    ([5, 7, 4, 3], "tanh", "softmax", "cross_entropy"),
+    ([4, 3, 3], "leaky_relu", "softmax", "mse"),
+    ([6, 40, 30, 2], "identity", "tanh", "mse"),  # BLAS path (rows·n_in·n_out ≥ 4096)
+]
+for sizes, act, out, loss in CASES:
+    for dtype in ("float64", "float32"):
+        for bias in (True, False):
+            n = int(rng.integers(1, 300))
+            X = rng.normal(size=(n, sizes[0]))
+            k = sizes[-1]
+            y = {"bce": lambda n=n, k=k: rng.integers(0, 2, size=(n, k)).astype(float),
+                 "mse": lambda n=n, k=k: rng.normal(size=(n, k)),
+                 "cross_entropy": lambda n=n, k=k: rng.integers(0, k, size=n)}[loss]()
+            net = fp.Network(sizes, activation=act, output=out, loss=loss, bias=bias,
+                             dtype=dtype, engine="cython", seed=1)
+            net.predict(np.vstack([X] * 2))
+            net.loss(X, y)
+            net.gradients(X, y)
+            net.step(X[:1], y[:1], 0.01)
+            for batch in (1, 7, n, n + 5):
+                for opt in (fp.SGD(0.01, momentum=0.9, nesterov=True, weight_decay=0.01),
+                            fp.Adam(0.001)):
+                    net.fit(X, y, epochs=2, batch_size=batch, optimizer=opt, seed=3)
+                    net.fit(X, y, epochs=1, batch_size=batch, optimizer=opt, shuffle=False)
+print("memcheck driver finished")
