@@ -1,0 +1,272 @@
+"""The ``fastprop`` command line, end to end: explain, demo, train, predict, info, bench."""
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import fastprop as fp
+from fastprop.cli import TEXT_QUANTITIES, main
+
+# The exact float64 values of worked-examples/README.md, by the examples' own keys.
+README_EXACT = {
+    "two-inputs-sigmoid-mse": {
+        "z_h": 1.1, "h": 0.7502601055951177, "y_hat": 0.6457039112315864,
+        "L": 0.12552571851659558, "delta_out": -0.1621048948126419,
+        "dw3": -0.12162083549961815, "delta_h": -0.02429885969208656,
+        "dw1": -0.02429885969208656, "dw2": -0.04859771938417312,
+        "w1": 0.5024298859692087, "w2": 0.3048597719384173, "w3": 0.8121620835499619},
+    "one-input-sigmoid-bce": {
+        "a_h": 0.6224593312018546, "y_hat": 0.6507776782147005, "L": 0.42958720321948496,
+        "delta_out": -0.34922232178529955, "dw_o": -0.21737669285923641,
+        "da_h_dz_h": 0.2350037122015945, "dw_h": -0.08206854200320515,
+        "w_o": 1.0217376692859237, "w_h": 0.5082068542003205},
+    "three-inputs-relu-sigmoid-bce": {"D": 6.0, "E": 6.0, "F": 0.9999938558253978,
+                                      "EF_new": 1 - 6 / (1 + np.exp(-12.0))},
+}
+NUMBER = r"-?\d+(?:\.\d+)?(?:e[-+]\d+)?"
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def fails(capsys, status_expected, *argv, match=None):
+    """One clear line on stderr, the expected non-zero status, no traceback."""
+    status, out, err = run(capsys, *argv)
+    assert status == status_expected, (status, out, err)
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert err.startswith("fastprop")
+    if match:
+        assert re.search(match, err), err
+    return err
+
+
+@pytest.mark.parametrize("name", fp.examples.names())
+def test_explain_examples_print_the_texts_numbers(capsys, engine, name):
+    status, out, err = run(capsys, "explain", "--example", name, "--engine", engine)
+    assert status == 0 and err == ""
+    table = out.split("Compared with the text")[1]
+    ex = fp.examples.get(name)
+    for key in TEXT_QUANTITIES[name]:
+        line = next(line for line in table.splitlines() if line.split()[:1] == [key])
+        ours = float(re.search(rf"fastprop ({NUMBER})", line).group(1))
+        assert ours == pytest.approx(README_EXACT[name][key], rel=1e-9)
+        text = ex.text_values[key]
+        if text is not None:  # the printed text value, and agreement to its digits
+            assert float(re.search(rf"text ({NUMBER})", line).group(1)) == text
+            assert "agrees" in line
+    assert "DIFFERS" not in out
+
+
+def test_explain_prints_the_issue_numbers(capsys):
+    two = run(capsys, "explain", "--example", "two-inputs-sigmoid-mse")[1]
+    for number in ("0.646", "0.125", "0.812"):  # the text's digits, beside fastprop's
+        assert f"text {number}" in two
+    assert "D = σ(z_D) = σ(0.60021) = 0.6457" in two and "CD = 0.81216" in two
+    one = run(capsys, "explain", "--example", "one-input-sigmoid-bce")[1]
+    for number in ("0.65078", "0.42958", "1.02174", "0.50821"):
+        assert number in one
+    three = run(capsys, "explain", "--example", "three-inputs-relu-sigmoid-bce")[1]
+    assert "F = σ(z_F) = σ(12) = 0.99999" in three
+    assert "EF_new = EF − η·∂L/∂EF = 1 − 1×5.99996 = -4.99996" in three
+    assert "−5999" in three  # the note on the text's shortcut
+
+
+def test_custom_form_reproduces_the_two_input_example(capsys, engine):
+    status, out, err = run(capsys, "explain", "--sizes", "2,1,1", "--weights", "0.5,0.3,0.8",
+                           "--x", "1,2", "--y", "1", "--activation", "sigmoid", "--output",
+                           "sigmoid", "--loss", "mse", "--lr", "0.1", "--no-bias",
+                           "--engine", engine)
+    assert status == 0 and err == ""
+    ex = fp.examples.get("two-inputs-sigmoid-mse")
+    assert out == str(ex.network(engine=engine).trace(ex.x, ex.y, ex.lr)) + "\n"
+    # layers separated by ';' mean the same
+    same = run(capsys, "explain", "--sizes", "2,1,1", "--weights", "0.5,0.3;0.8", "--x", "1,2",
+               "--y", "1", "--activation", "sigmoid", "--output", "sigmoid", "--loss", "mse",
+               "--no-bias", "--engine", engine)[1]
+    assert same == out
+
+
+def test_explain_batch_formats_and_list(capsys, tmp_path):
+    status, out, _ = run(capsys, "explain", "--list")
+    assert status == 0 and out.split()[::15][:1] == ["three-inputs-relu-sigmoid-bce"]
+    assert all(name in out for name in fp.examples.names())
+    out = run(capsys, "explain", "--sizes", "2,2,1", "--x", "1,2;3,4", "--y", "1;0",
+              "--format", "markdown")[1]
+    assert out.startswith("**One training step**") and "| b_E |" in out
+    data = json.loads(run(capsys, "explain", "--example", "one-input-sigmoid-bce",
+                          "--format", "json")[1])
+    assert data["edges"]["BC"]["new"] == pytest.approx(1.0217376692859237, rel=1e-12)
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "step.png"
+    status, out, _ = run(capsys, "explain", "--example", "one-input-sigmoid-bce", "--png",
+                         str(png))
+    assert status == 0 and png.stat().st_size > 1000 and str(png) in out
+
+
+@pytest.mark.parametrize("argv, status, match", [
+    (["explain"], 2, "--example"),
+    (["explain", "--example", "nope"], 1, "no worked example"),
+    (["explain", "--sizes", "2,x", "--x", "1", "--y", "1"], 2, "--sizes"),
+    (["explain", "--sizes", "2,1,1", "--weights", "1,2", "--x", "1,2", "--y", "1"], 2,
+     "--weights needs 3 numbers"),
+    (["explain", "--sizes", "2,1,1", "--x", "1,2,3", "--y", "1"], 1, r"\bx\b"),
+    (["explain", "--sizes", "2,1,1", "--x", "1,2", "--y", "3"], 1, r"\by\b"),
+    (["explain", "--sizes", "2,1,1", "--x", "1,nan", "--y", "1"], 1, "NaN"),
+    (["explain", "--sizes", "2,1,1", "--x", "1,2", "--y", "1", "--lr", "0"], 1, r"\blr\b"),
+    (["explain", "--sizes", "2,1,1", "--x", "1,2", "--y", "1", "--loss", "hinge"], 2,
+     "invalid choice"),
+    (["explain", "--example", "one-input-sigmoid-bce", "--digits", "0"], 1, "digits"),
+    ([], 2, "choose a command"),
+    (["fly"], 2, "invalid choice"),
+])
+def test_explain_and_usage_errors(capsys, argv, status, match):
+    fails(capsys, status, *argv, match=match)
+
+
+def test_version_and_help(capsys):
+    status, out, _ = run(capsys, "--version")
+    assert status == 0 and out.strip() == f"fastprop {fp.__version__}"
+    status, out, _ = run(capsys, "train", "--help")
+    assert status == 0 and "--val-split" in out
+
+
+# --------------------------------------------------------------------------- demo
+def test_demo(capsys, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, "demo")
+    assert status == 0
+    assert "One training step of Network([3, 2, 1]" in out and "batch of 6 samples" in out
+    assert "accuracy 1.00 (6 of 6 points)" in out and "ŷ = 0.50000" in out
+    assert "symmetry" in out and "bias" in out
+    assert re.search(r"150 epochs: training loss \d\.\d+, accuracy 0\.9\d+; held-out loss "
+                     r"\d\.\d+, accuracy 0\.9\d+", out), out
+    folder = tmp_path / "fastprop-output"
+    assert f"Pictures in {folder}" in out
+    for name in ("moons-loss.png", "moons-boundary.png", "three-inputs-step.png"):
+        assert (folder / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_demo_without_matplotlib(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    status, out, _ = run(capsys, "demo", "--out", str(tmp_path / "pics"), "--epochs", "5",
+                         "--engine", "numpy")
+    assert status == 0 and "matplotlib is not installed" in out
+    assert not (tmp_path / "pics").exists()
+
+
+def test_demo_as_a_program_without_a_terminal(tmp_path):
+    """``python -m fastprop demo`` with no arguments, output to pipes, in a fresh dir."""
+    env = dict(os.environ, MPLBACKEND="", PYTHONIOENCODING="ascii")  # even a 7-bit pipe
+    done = subprocess.run([sys.executable, "-m", "fastprop", "demo", "--epochs", "20"],
+                          cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120,
+                          encoding="ascii", errors="replace")
+    assert done.returncode == 0, done.stderr
+    assert "accuracy 1.00" in done.stdout and "Done in" in done.stdout
+    assert done.stderr == ""  # no progress bar when not on a terminal
+
+
+# ---------------------------------------------------------- train, predict, info
+@pytest.fixture
+def moons_csv(tmp_path):
+    X, y = fp.data.two_moons(120, noise=0.15, seed=3)
+    path = tmp_path / "moons.csv"
+    np.savetxt(path, np.column_stack([X, y]), delimiter=",", header="x1,x2,label",
+               comments="", fmt="%.6g")
+    return path
+
+
+def test_train_predict_info(capsys, tmp_path, moons_csv, engine):
+    model, curve = tmp_path / "model.npz", tmp_path / "loss.png"
+    plot = ["--plot", str(curve)] if importlib.util.find_spec("matplotlib") else []
+    status, out, err = run(capsys, "train", str(moons_csv), "--target", "label", "--hidden",
+                           "16", "--epochs", "40", "--lr", "0.01", "--progress", "--engine",
+                           engine, "-o", str(model), "--seed", "1", *plot)
+    assert status == 0, err
+    assert not plot or curve.read_bytes()[:4] == b"\x89PNG"
+    assert "loss bce (targets 0/1)" in out
+    final = out.strip().splitlines()[-1 - bool(plot)]
+    assert re.search(r"train loss [\d.]+, accuracy 0\.[89]\d+ · validation loss [\d.]+, "
+                     r"accuracy 0\.\d+ · 40 epochs in", final), final
+    assert "40/40" in err and "val_loss=" in err and "val_acc=" in err  # the bar, asked for
+    net = fp.load(model)
+    assert net.sizes == (2, 16, 1) and net.loss_name == "bce"
+
+    status, out, _ = run(capsys, "info", str(model))
+    assert status == 0 and "Network([2, 16, 1], relu→sigmoid, bce" in out
+    assert "parameters: 65 float64" in out and "epochs trained: 40" in out
+
+    preds = tmp_path / "preds.csv"
+    status, out, _ = run(capsys, "predict", str(model), str(moons_csv), "--target", "label",
+                         "-o", str(preds))
+    assert status == 0 and "wrote 120 predictions" in out and "accuracy" in out
+    table = np.loadtxt(preds, delimiter=",", skiprows=1)
+    X = np.loadtxt(moons_csv, delimiter=",", skiprows=1)[:, :2]
+    np.testing.assert_allclose(table[:, 0], net.predict(X)[:, 0], rtol=1e-9)
+    np.testing.assert_array_equal(table[:, 1], net.predict(X)[:, 0] > 0.5)
+    # features only, predictions to stdout
+    features = tmp_path / "features.csv"
+    np.savetxt(features, X, delimiter=",")
+    status, out, err = run(capsys, "predict", str(model), str(features))
+    assert status == 0 and out.splitlines()[0] == "probability,prediction"
+    assert len(out.splitlines()) == 121 and err == ""
+
+
+def test_train_classes_and_regression(capsys, tmp_path):
+    X, y = fp.data.spirals(90, seed=0)
+    classes = tmp_path / "spirals.csv"
+    np.savetxt(classes, np.column_stack([X, y]), delimiter=",", fmt="%.6g")
+    status, out, _ = run(capsys, "train", str(classes), "--target", "2", "--epochs", "3",
+                         "-o", str(tmp_path / "s.npz"), "--engine", "numpy")
+    assert status == 0 and "loss cross_entropy (3 classes)" in out
+    status, out, _ = run(capsys, "predict", str(tmp_path / "s.npz"), str(classes),
+                         "--target", "2")
+    assert status == 0 and out.splitlines()[0] == "p_0,p_1,p_2,prediction"
+    regression = tmp_path / "reg.csv"
+    np.savetxt(regression, np.column_stack([X, np.sin(X[:, 0])]), delimiter=",")
+    status, out, _ = run(capsys, "train", str(regression), "--target", "-1", "--epochs", "3",
+                         "--optimizer", "sgd", "--val-split", "0", "--hidden", "none",
+                         "-o", str(tmp_path / "r.npz"), "--engine", "numpy")
+    assert status == 0 and "loss mse" in out and "validation" not in out
+    assert fp.load(tmp_path / "r.npz").sizes == (2, 1)
+
+
+def test_bad_arguments_and_files(capsys, tmp_path, moons_csv):
+    csv, model = str(moons_csv), str(tmp_path / "m.npz")
+    fails(capsys, 2, "train", csv, match="--target")
+    fails(capsys, 1, "train", str(tmp_path / "none.csv"), "--target", "y", match="not a file")
+    fails(capsys, 1, "train", csv, "--target", "nope", match="no column named 'nope'")
+    fails(capsys, 2, "train", csv, "--target", "label", "--hidden", "0,3", match="--hidden")
+    fails(capsys, 2, "train", csv, "--target", "label", "--epochs", "many", match="--epochs")
+    fails(capsys, 1, "train", csv, "--target", "label", "--epochs", "-1", match="epochs")
+    fails(capsys, 2, "train", csv, "--target", "label", "--val-split", "1.5",
+          match="--val-split")
+    fails(capsys, 2, "train", csv, "--target", "label", "--optimizer", "lbfgs",
+          match="invalid choice")
+    fails(capsys, 1, "train", csv, "--target", "label", "-o", str(tmp_path / "no" / "m.npz"),
+          match="does not exist")
+    fails(capsys, 1, "info", csv, match="not a readable fastprop model")
+    fails(capsys, 1, "info", str(tmp_path / "missing.npz"), match="not a file")
+    run(capsys, "train", csv, "--target", "label", "--epochs", "1", "-o", model)
+    fails(capsys, 1, "predict", model, csv, match="use --target")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\nx,y\n")
+    fails(capsys, 1, "predict", model, str(bad), match="not a numeric CSV")
+    fails(capsys, 2, "predict", model, match="required")
+
+
+def test_bench_is_delegated(capsys):
+    if importlib.util.find_spec("fastprop._bench") is None:
+        fails(capsys, 1, "bench", "--anything", match="not available yet")
+    else:  # everything after "bench" goes to fastprop._bench.main
+        status, out, _ = run(capsys, "bench", "--help")
+        assert status == 0 and "usage: fastprop bench" in out
