@@ -314,6 +314,8 @@ def _metrics(scores: dict) -> str:
 
 def _read_csv(path: str):
     """Header names (or None) and a 2-D float array from a numeric CSV file."""
+    from .dataset import _is_number
+
     if not os.path.isfile(path):
         raise ValueError(f"{path!r} is not a file")
     with open(path, encoding="utf-8-sig") as fh:
@@ -328,14 +330,6 @@ def _read_csv(path: str):
     if rows.size == 0:
         raise ValueError(f"{path}: no data rows")
     return (cells if header else None), rows
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
 
 
 def _predict(args) -> int:
