@@ -207,6 +207,11 @@ def _demo(args) -> int:
     print(f"{len(history.loss)} epochs: training loss {train['loss']:.4f}, accuracy "
           f"{train['accuracy']:.3f}; held-out loss {test['loss']:.4f}, accuracy "
           f"{test['accuracy']:.3f}")
+    best = int(np.argmin(history.val_loss))
+    if history.val_loss[-1] > 1.2 * history.val_loss[best]:
+        _say(f"The held-out loss was lowest ({history.val_loss[best]:.4f}) after epoch "
+             f"{best + 1}; since then the network has been fitting the noise of its training "
+             "points (overfitting): fewer epochs or weight decay would stop there.")
     _demo_pictures(args, history, big, Xm, ym)
     print(f"\nDone in {time.perf_counter() - t0:.1f} s.")
     return 0
