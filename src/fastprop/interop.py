@@ -140,6 +140,14 @@ def to_sklearn(net: Network, classes=None, *, fastprop: bool = False):
     est.n_outputs_ = weights[-1].shape[1]
     est.n_layers_ = len(net.sizes)
     est.n_iter_, est.t_ = 0, 0
+    # what a stochastic solver keeps between calls, so partial_fit/warm_start continue
+    est.loss_curve_, est.best_loss_, est._no_improvement_count = [], np.inf, 0
+    est.validation_scores_ = est.best_validation_score_ = None
+    if fastprop:
+        est._best_params = est._pack(est._arch())
+    else:
+        est._best_coefs = [W.copy() for W in weights]
+        est._best_intercepts = [b.copy() for b in biases]
     return est
 
 
@@ -288,7 +296,9 @@ def to_onnx(net: Network, path, opset: int = 17) -> None:
 
     Each layer is ``Gemm`` (``MatMul`` without biases) and its activation node (``Relu``,
     ``LeakyRelu``, ``Sigmoid``, ``Tanh``, ``Softmax``; none for identity), at ONNX opset
-    ``opset`` (17 by default). The file is written atomically.
+    ``opset`` (17 by default). ``LeakyRelu``'s slope is a 32-bit attribute, so a float64
+    network computes leaky ReLU as ``Max(z, 0.01·z)`` with a float64 constant instead.
+    The file is written atomically.
 
     Examples
     --------
@@ -317,6 +327,11 @@ def to_onnx(net: Network, path, opset: int = 17) -> None:
         act, a = net.activations[layer], f"a{layer}"
         if act == "identity":
             a = z
+        elif act == "leaky_relu" and net.dtype == np.float64:  # see the docstring
+            slope = np.array(net.arch.leaky_slope, dtype=net.dtype)
+            inits.append(numpy_helper.from_array(slope, f"slope{layer}"))
+            nodes.append(helper.make_node("Mul", [z, f"slope{layer}"], [f"sz{layer}"]))
+            nodes.append(helper.make_node("Max", [z, f"sz{layer}"], [a]))
         elif act == "leaky_relu":
             nodes.append(helper.make_node("LeakyRelu", [z], [a], alpha=net.arch.leaky_slope))
         else:
