@@ -20,6 +20,15 @@ import fastprop as fp
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """These tensors are tiny: torch's thread pool only adds overhead (and contention)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 HIDDEN = ["identity", "relu", "leaky_relu", "sigmoid", "tanh"]
 #: (loss, output activation): every loss, and mse with every output activation.
 HEADS = [("bce", "sigmoid"), ("cross_entropy", "softmax"), ("mse", "identity"),
