@@ -17,7 +17,7 @@ from ._base import BaseMLP, validate_data
 _PARAMETERS = """
     Parameters
     ----------
-    hidden_layer_sizes : array-like of int, default=(100,)
+{loss}    hidden_layer_sizes : array-like of int, default=(100,)
         Units of each hidden layer.
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Hidden activation.
@@ -54,7 +54,9 @@ _PARAMETERS = """
     engine : {'cython', 'numpy'}, default='cython'
         The fastprop engine that computes the passes and updates.
 
-    The parameters mean what they mean in scikit-learn's estimator of the same name.
+    The parameters mean what they mean in scikit-learn's estimator of the same name. The
+    differences: the extra ``engine``; ``fit``/``partial_fit`` take no ``sample_weight``
+    (the engines compute unweighted batch means).
 """
 
 _ATTRIBUTES = """
@@ -80,7 +82,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     Binary and multi-label targets get a logistic output layer and log-loss, multi-class
     targets a softmax layer and cross-entropy; the same hyperparameters and
     ``random_state`` train to scikit-learn's weights (up to rounding).
-""" + _PARAMETERS + _ATTRIBUTES + """    classes_ : ndarray
+""" + _PARAMETERS.replace("{loss}", "") + _ATTRIBUTES + """    classes_ : ndarray
         The class labels.
 
     Examples
@@ -215,10 +217,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     fastprop.
 
     Identity output layer and scikit-learn's squared error (with its ½); one or several
-    outputs. ``loss='poisson'`` is not available (fastprop has no exponential output).
-
-    loss : {'squared_error'}, default='squared_error'
-""" + _PARAMETERS + _ATTRIBUTES + """
+    outputs.
+""" + _PARAMETERS.replace("{loss}", """    loss : {'squared_error'}, default='squared_error'
+        'poisson' raises NotImplementedError (fastprop has no exponential output).
+""") + _ATTRIBUTES + """
     Examples
     --------
     >>> from sklearn.datasets import make_regression
