@@ -53,21 +53,26 @@ def test_import_loads_no_optional_dependency():
 
 
 def test_import_time_on_top_of_numpy_and_scipy():
+    # CPU time of the import, not wall time: the test machine is often shared with other
+    # work (CI, parallel builds), which stretches wall time but not the import's own cost.
     code = (
         "import numpy, scipy, time\n"
-        "t0 = time.perf_counter()\n"
+        "w0, c0 = time.perf_counter(), time.process_time()\n"
         "import fastprop\n"
-        "print(time.perf_counter() - t0)\n"
+        "print(time.process_time() - c0, time.perf_counter() - w0)\n"
     )
-    # Best of five fresh interpreters: the machine may be busy with other work.
-    times = [float(python(code)) for _ in range(5)]
-    best = min(times)
-    assert best < IMPORT_BUDGET_S, (
-        f"import fastprop takes {best * 1e3:.1f} ms on top of numpy+scipy "
-        f"(runs: {', '.join(f'{t * 1e3:.1f}' for t in times)} ms; budget "
-        f"{IMPORT_BUDGET_S * 1e3:.0f} ms); see `python -X importtime -c 'import fastprop'`"
+    runs = [tuple(map(float, python(code).split())) for _ in range(5)]
+    cpu = min(c for c, _ in runs)
+    wall = min(w for _, w in runs)
+    assert cpu < IMPORT_BUDGET_S, (
+        f"import fastprop takes {cpu * 1e3:.1f} ms of CPU ({wall * 1e3:.1f} ms wall) on top of "
+        f"numpy+scipy, best of {len(runs)}; budget {IMPORT_BUDGET_S * 1e3:.0f} ms. "
+        "See `python -X importtime -c 'import fastprop'`"
     )
-    print(f"import fastprop: {statistics.median(times) * 1e3:.1f} ms median on top of numpy+scipy")
+    print(
+        f"import fastprop on top of numpy+scipy: {statistics.median(c for c, _ in runs) * 1e3:.1f} ms "
+        f"CPU, {statistics.median(w for _, w in runs) * 1e3:.1f} ms wall (medians of {len(runs)})"
+    )
 
 
 def test_version_is_a_release_version():
