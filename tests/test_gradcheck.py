@@ -1,5 +1,7 @@
 """Backprop against central finite differences, every activation × loss, both engines."""
 
+import zlib
+
 import numpy as np
 import pytest
 
@@ -22,7 +24,7 @@ def _targets(loss, rng, n, k):
 @pytest.mark.parametrize("activation", HIDDEN)
 @pytest.mark.parametrize("loss,output", LOSS_OUTPUTS)
 def test_gradcheck_every_activation_and_loss(engine, activation, loss, output):
-    rng = np.random.default_rng(abs(hash((activation, loss, output))) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(f"{activation}-{loss}-{output}".encode()))
     net = fp.Network([4, 5, 3, 3], activation=activation, output=output, loss=loss,
                      init="normal", engine=engine, seed=1)
     if net.bias:

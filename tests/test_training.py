@@ -170,3 +170,19 @@ def test_numpy_engine_is_the_reference_for_cython_predict_and_grads(dtype):
     assert loss == pytest.approx(l_ref, rel=rtol)
     flat = np.concatenate([np.concatenate([w.ravel(), b]) for w, b in zip(gw, gb)])
     np.testing.assert_allclose(flat, g_ref, rtol=rtol, atol=rtol * np.abs(g_ref).max())
+
+
+def test_both_engines_diverge_at_the_same_step_with_the_same_parameters():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(32, 4)) * 10, rng.normal(size=32) * 10
+    outcomes = []
+    for engine in ("numpy", "cython"):
+        net = fp.Network([4, 16, 1], activation="relu", loss="mse", engine=engine, seed=0)
+        with pytest.raises(fp.DivergenceError) as info:
+            net.fit(X, y, epochs=50, batch_size=4, lr=50.0, shuffle=False)
+        outcomes.append((info.value.epoch, info.value.batch, net.params.copy(),
+                         info.value.history.loss))
+    (ea, ba, pa, la), (eb, bb, pb, lb) = outcomes
+    assert (ea, ba) == (eb, bb)
+    np.testing.assert_allclose(pa, pb, rtol=1e-12)
+    np.testing.assert_allclose(la, lb, rtol=1e-12)
