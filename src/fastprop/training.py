@@ -78,8 +78,8 @@ def run_fit(net, X, Y, *, epochs, batch_size, optimizer, seed, first_epoch,
                     if history.val_accuracy is not None:
                         history.val_accuracy.append(scores["accuracy"])
                 if bar is not None:
-                    bar.update(1)
                     bar.set_postfix(_postfix(history), refresh=False)
+                    bar.update(1)
             if stop[0]:
                 history.interrupted = True
     except DivergenceError as exc:
