@@ -1,0 +1,56 @@
+"""Training throughput of every implementation on every workload, side by side.
+
+For one workload at one thread count, every implementation gets a trainer over the same
+pre-made data, is warmed up and calibrated (a timed call lasts about ``min_time``), and
+then the timed calls are interleaved — fastprop, numpy engine, PyTorch, scikit-learn,
+fastprop, … — so that a change in the machine's load (shared cores) touches all of them
+alike and the ratios stay fair. The figure is the median over the repeats.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from fastprop._bench import Workload, calibrate, make_data, time_call
+
+from .impls import IMPLS, make_trainer
+
+
+def run_workload(workload: Workload, impls, repeats: int, min_time: float,
+                 log=print) -> list[dict]:
+    """One row per implementation: samples/s (median), every repeat's rate, the samples
+    and epochs of a timed call, and a note (why skipped, or how it differs)."""
+    X, y = make_data(workload)
+    rows, active = [], []
+    for name in impls:
+        row = {"impl": name, "workload": workload.name, "samples_per_s": None, "note": ""}
+        rows.append(row)
+        why = IMPLS[name].missing()
+        if why:
+            row["note"] = f"skipped: {why}"
+            continue
+        try:
+            train, row["note"] = make_trainer(name, workload, X, y)
+            start = time.perf_counter()
+            m, epochs = calibrate(train, workload.n_samples, workload.batch, min_time)
+            row["calibration_s"] = round(time.perf_counter() - start, 3)
+        except Exception as exc:  # a peer that fails is reported, not fatal
+            row["note"] = f"failed: {type(exc).__name__}: {exc}"
+            log(f"    {name}: {row['note']}")
+            continue
+        row.update(samples=m, epochs=epochs, samples_per_repeat=m * epochs, rates=[])
+        active.append((row, train))
+    for _ in range(repeats):
+        for row, train in active:
+            seconds = time_call(train, row["samples"], row["epochs"])
+            row["rates"].append(row["samples_per_repeat"] / seconds)
+    for row, _ in active:
+        row["samples_per_s"] = float(np.median(row["rates"]))
+        spread = (max(row["rates"]) - min(row["rates"])) / row["samples_per_s"]
+        row["spread"] = round(spread, 3)
+        log(f"    {row['impl']:<15} {row['samples_per_s']:>14,.0f} samples/s  "
+            f"(±{50 * spread:.0f} %, {row['samples_per_repeat']} samples per call)"
+            + (f"  [{row['note']}]" if row["note"] else ""))
+    return rows
