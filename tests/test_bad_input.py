@@ -195,3 +195,71 @@ def test_integer_inputs_are_converted(engine):
     Xi = np.array([[1, 2, 3], [0, -1, 2]], dtype=np.int64)
     np.testing.assert_array_equal(net.predict(Xi), net.predict(Xi.astype(float)))
     assert net.loss(Xi, np.array([1, 0])) == net.loss(Xi.astype(float), [1.0, 0.0])
+
+
+TRACE_CALLS = [
+    (lambda n: n.trace([1, 2], [1.0], 0.1), ValueError, "x"),
+    (lambda n: n.trace([1, 2, np.nan], [1.0], 0.1), ValueError, "NaN"),
+    (lambda n: n.trace([1, 2, 3], [1.0], 0.0), ValueError, "lr"),
+    (lambda n: n.trace([1, 2, 3], [7.0], 0.1), ValueError, "y"),
+    (lambda n: n.trace(None, [1.0], 0.1), TypeError, "x"),
+]
+
+
+@pytest.mark.parametrize("call,exc,match", TRACE_CALLS)
+def test_trace_rejects_and_leaves_network_unchanged(engine, call, exc, match):
+    net = _net(engine)
+    before = net.params.copy()
+    with pytest.raises(exc, match=match):
+        call(net)
+    assert net.params.tobytes() == before.tobytes()
+
+
+def test_loaders_reject_bad_files(tmp_path):
+    (tmp_path / "text.csv").write_text("a,b\n1,2\n3,oops\n")
+    with pytest.raises(ValueError, match="not a numeric CSV"):
+        fp.Dataset.from_csv(tmp_path / "text.csv")
+    with pytest.raises(ValueError, match="X_path"):
+        fp.Dataset.from_npy(tmp_path / "nope.npy", tmp_path / "nope.npy")
+    (tmp_path / "junk.npy").write_bytes(b"not numpy at all")
+    np.save(tmp_path / "y.npy", np.zeros(3))
+    with pytest.raises(ValueError, match="X_path"):
+        fp.Dataset.from_npy(tmp_path / "junk.npy", tmp_path / "y.npy")
+    with pytest.raises(fp.ModelFileError):
+        fp.load(tmp_path / "junk.npy")
+
+
+def test_sklearn_estimators_reject_bad_input():
+    from fastprop.sklearn import MLPClassifier, MLPRegressor
+
+    for est, X, y, exc, match in [
+        (MLPClassifier(max_iter=5), [[1.0, np.nan]], [0], ValueError, "NaN"),
+        (MLPRegressor(max_iter=5), [[1.0, 2.0], [3.0, 4.0]], [1.0], ValueError, "samples"),
+        (MLPRegressor(hidden_layer_sizes=(0,)), [[1.0, 2.0]], [1.0], ValueError,
+         "hidden_layer_sizes"),
+        (MLPClassifier(activation="swish"), [[1.0, 2.0]], [0], ValueError, "activation"),
+        (MLPClassifier(learning_rate_init=-1.0), [[1.0, 2.0]], [0], ValueError,
+         "learning_rate_init"),
+    ]:
+        with pytest.raises(exc, match=match):
+            est.fit(X, y)
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "missing.csv", "--target", "y"],
+    ["train", "data.csv", "--target", "nope"],
+    ["train", "data.csv", "--target", "y", "--epochs", "-1"],
+    ["train", "data.csv", "--target", "y", "--batch-size", "0"],
+    ["predict", "missing.npz", "data.csv"],
+    ["info", "data.csv"],
+    ["explain", "--example", "no-such-example"],
+])
+def test_cli_bad_arguments_one_line_no_traceback(tmp_path, monkeypatch, capsys, argv):
+    from fastprop.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data.csv").write_text("a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n")
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "Traceback" not in err and err.strip()
