@@ -29,12 +29,13 @@ def _list(text: str, allowed, what: str) -> list[str]:
     return items
 
 
-def parse_args(argv):
+def parse_args(argv, prog="python -m benchmarks"):
     p = argparse.ArgumentParser(
-        prog="python -m benchmarks",
+        prog=prog,
         description="Training throughput (samples/s: forward + backward + SGD update) of "
                     "fastprop against its NumPy engine, PyTorch and scikit-learn; GEMM "
-                    "ceiling, memory, allocations per step, denormals.")
+                    "ceiling, memory, allocations per step, denormals. (`fastprop bench "
+                    "--fastprop-only` times fastprop alone.)")
     p.add_argument("--quick", action="store_true",
                    help="short run: 3 repeats of ≥ 0.05 s, shorter memory/denormal checks")
     p.add_argument("--workloads", default=",".join(WORKLOADS),
@@ -67,16 +68,16 @@ def parse_args(argv):
     return args
 
 
-def main(argv=None) -> int:
+def main(argv=None, prog="python -m benchmarks") -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parse_args(argv)
+    args = parse_args(argv, prog)
     started = time.perf_counter()
     log = print
     load_libraries(args.impls)
     results = {
         "schema": 1,
         "created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": shlex.join(["python", "-m", "benchmarks", *argv]),
+        "command": shlex.join([*prog.split(), *argv]),
         "quick": args.quick,
         "settings": {"repeats": args.repeats, "min_time": args.min_time,
                      "workloads": args.workloads, "impls": args.impls,

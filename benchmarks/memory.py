@@ -73,6 +73,7 @@ print(json.dumps({{"seconds": elapsed, "rss_mib": rss / 2**20, "peak_rss_mib": p
 
 IMPORTS = {
     "python": "pass",
+    "numpy": "import numpy",
     "fastprop": "import fastprop",
     "fastprop+engine": "import fastprop; fastprop.Network([2, 1])",
     "torch": "import torch",

@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     if "--fastprop-only" not in argv and _find_harness():
         from benchmarks.cli import main as harness_main
 
-        return harness_main(argv)
+        return harness_main(argv, prog="fastprop bench")
     argv = [a for a in argv if a != "--fastprop-only"]
     parser = argparse.ArgumentParser(
         prog="fastprop bench",
