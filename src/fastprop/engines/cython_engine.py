@@ -27,11 +27,15 @@ class CythonEngine(NumpyEngine):
 
     def __init__(self):
         self._plans: dict = {}
+        self._last = (None, None)  # (arch, plan): the common case, one network in a loop
 
     def _plan(self, arch):
-        plan = self._plans.get(arch)
-        if plan is None:
-            plan = self._plans[arch] = _engine.Plan(arch)
+        last_arch, plan = self._last
+        if arch is not last_arch:
+            plan = self._plans.get(arch)
+            if plan is None:
+                plan = self._plans[arch] = _engine.Plan(arch)
+            self._last = (arch, plan)
         return plan
 
     def predict(self, arch, params, X):
