@@ -141,13 +141,24 @@ def time_step(lib, dtype, blas_ptr, blas: bool, rows, n_in, n_out, min_time) -> 
     return min(call(iters) for _ in range(3)) / iters
 
 
-def best_threshold(rows: list[dict]) -> dict:
+RULES = {
+    # what csrc/_layers.pxd does: BLAS from T multiply-adds on
+    "madds >= T": lambda r, t: r["madds"] >= t,
+    # the same, but plain loops for a one-row product (batch 1: a matrix-vector product,
+    # where a GEMM call is slow) and for n_in == 1 (an outer product)
+    "madds >= T and rows > 1 and n_in > 1":
+        lambda r, t: r["madds"] >= t and r["rows"] > 1 and r["n_in"] > 1,
+}
+
+
+def best_threshold(rows: list[dict], rule: str = "madds >= T") -> dict:
     """For each candidate threshold (powers of 2), the geometric-mean slowdown over all
-    shapes against always picking the faster method; the best candidate."""
+    shapes against always picking the faster method, and the worst; the best candidate."""
+    use_blas = RULES[rule]
     candidates = [2**k for k in range(0, 17)]
     cost = {}
     for t in candidates:
-        logs = [math.log((r["blas_s"] if r["madds"] >= t else r["loops_s"]) /
+        logs = [math.log((r["blas_s"] if use_blas(r, t) else r["loops_s"]) /
                          min(r["blas_s"], r["loops_s"])) for r in rows]
         worst = max(math.exp(v) for v in logs)
         cost[t] = {"geomean_slowdown": math.exp(sum(logs) / len(logs)), "worst": worst}
@@ -182,6 +193,7 @@ def main(argv=None) -> int:
                 print(f"{madds:>7} {r:>5} {i:>5} {o:>5} {loops * 1e9:>10.0f} "
                       f"{blas * 1e9:>10.0f}  {'loops' if loops < blas else 'BLAS'}")
             fit = best_threshold(rows)
+            shaped = best_threshold(rows, "madds >= T and rows > 1 and n_in > 1")
             loops_win = [x["madds"] for x in rows if x["loops_s"] < x["blas_s"]]
             blas_win = [x["madds"] for x in rows if x["blas_s"] <= x["loops_s"]]
             summary = {
@@ -190,15 +202,20 @@ def main(argv=None) -> int:
                 "best_threshold": fit["best"],
                 "best": fit["by_threshold"][fit["best"]],
                 "current": fit["by_threshold"][CURRENT],
+                "shape_rule_best_threshold": shaped["best"],
+                "shape_rule_best": shaped["by_threshold"][shaped["best"]],
             }
             out[np.dtype(dtype).name] = {"shapes": rows, "summary": summary,
                                          "by_threshold": fit["by_threshold"]}
-            print(f"loops win up to {summary['largest_loops_win']} multiply-adds, BLAS from "
-                  f"{summary['smallest_blas_win']}; best single threshold {fit['best']} "
-                  f"(geometric-mean slowdown {summary['best']['geomean_slowdown']:.3f}, worst "
-                  f"{summary['best']['worst']:.2f}×); the current {CURRENT}: "
-                  f"{summary['current']['geomean_slowdown']:.3f}, worst "
-                  f"{summary['current']['worst']:.2f}×")
+            s = summary
+            print(f"loops win up to {s['largest_loops_win']} multiply-adds, BLAS from "
+                  f"{s['smallest_blas_win']}. Slowdown against the faster method per shape, "
+                  f"geometric mean (worst): BLAS from {CURRENT} (now) "
+                  f"{s['current']['geomean_slowdown']:.3f} ({s['current']['worst']:.2f}×); "
+                  f"best single threshold {fit['best']}: {s['best']['geomean_slowdown']:.3f} "
+                  f"({s['best']['worst']:.2f}×); from {shaped['best']} with loops kept for "
+                  f"rows == 1 or n_in == 1: {s['shape_rule_best']['geomean_slowdown']:.3f} "
+                  f"({s['shape_rule_best']['worst']:.2f}×)")
     if args.json:
         args.json.write_text(json.dumps(out, indent=1) + "\n")
     return 0
