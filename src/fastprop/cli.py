@@ -207,9 +207,10 @@ def _demo(args) -> int:
     print(f"{len(history.loss)} epochs: training loss {train['loss']:.4f}, accuracy "
           f"{train['accuracy']:.3f}; held-out loss {test['loss']:.4f}, accuracy "
           f"{test['accuracy']:.3f}")
-    best = int(np.argmin(history.val_loss))
-    if history.val_loss[-1] > 1.2 * history.val_loss[best]:
-        _say(f"The held-out loss was lowest ({history.val_loss[best]:.4f}) after epoch "
+    val_loss = history.val_loss or []  # a list: validation_data was given
+    best = int(np.argmin(val_loss))
+    if val_loss[-1] > 1.2 * val_loss[best]:
+        _say(f"The held-out loss was lowest ({val_loss[best]:.4f}) after epoch "
              f"{best + 1}; since then the network has been fitting the noise of its training "
              "points (overfitting): fewer epochs or weight decay would stop there.")
     _demo_pictures(args, history, big, Xm, ym)
@@ -273,7 +274,7 @@ def _train(args) -> int:
     ds = Dataset.from_csv(args.csv, target=args.target, dtype=args.dtype)
     loss, n_out, why = _choose_loss(ds.y, args.loss)
     print(f"{args.csv}: {len(ds)} rows, {ds.n_features} features, target "
-          f"{', '.join(ds.target_names)}; loss {loss} ({why})")
+          f"{', '.join(ds.target_names or ())}; loss {loss} ({why})")
     hidden = _sizes(args.hidden, "--hidden", allow_empty=True)
     net = Network([ds.n_features, *hidden, n_out], activation=args.activation, loss=loss,
                   seed=args.seed, dtype=args.dtype, engine=args.engine)

@@ -40,7 +40,7 @@ class Dataset:
     (3, 1)
     """
 
-    def __init__(self, X, y, dtype="float64"):
+    def __init__(self, X, y, dtype="float64") -> None:
         self.dtype = check_dtype(dtype)
         self.X = as_float_matrix(X, "X", self.dtype)
         y = as_label_array(y, "y")
@@ -55,6 +55,9 @@ class Dataset:
         if y.dtype.kind == "f":
             check_finite(y, "y")
         self.y = np.ascontiguousarray(y)
+        # Column names, set by ``from_csv``; None for data given as arrays.
+        self.feature_names: list[str] | None = None
+        self.target_names: list[str] | None = None
 
     @property
     def n_samples(self) -> int:
@@ -74,6 +77,7 @@ class Dataset:
     def _subset(self, idx) -> Dataset:
         out = Dataset.__new__(Dataset)
         out.dtype, out.X, out.y = self.dtype, np.ascontiguousarray(self.X[idx]), self.y[idx]
+        out.feature_names, out.target_names = self.feature_names, self.target_names
         return out
 
     def batches(self, batch_size: int, shuffle: bool = False, seed: int | None = None,
@@ -85,9 +89,12 @@ class Dataset:
         """
         batch_size = check_int(batch_size, "batch_size", minimum=1)
         seed = check_seed(seed)
-        if shuffle and seed is None:
-            raise ValueError("shuffle=True needs a seed (an int) to define the order")
-        order = epoch_order(len(self), seed, epoch) if shuffle else np.arange(len(self))
+        if shuffle:
+            if seed is None:
+                raise ValueError("shuffle=True needs a seed (an int) to define the order")
+            order = epoch_order(len(self), seed, epoch)
+        else:
+            order = np.arange(len(self))
         for start in range(0, len(self), batch_size):
             rows = order[start:start + batch_size]
             yield self.X[rows], self.y[rows]
@@ -164,6 +171,7 @@ class Dataset:
                     f"y must have {X.shape[0]} samples (1-D or 2-D), got shape {y.shape}"
                 )
             ds.y = y
+            ds.feature_names = ds.target_names = None
             return ds
         return cls(X, y, dtype=dtype)
 

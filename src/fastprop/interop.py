@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -98,7 +100,11 @@ def to_sklearn(net: Network, classes=None, *, fastprop: bool = False):
     if fastprop:
         from .sklearn import MLPClassifier, MLPRegressor
     else:
-        from sklearn.neural_network import MLPClassifier, MLPRegressor
+        # scikit-learn's own classes, with the same fitted attributes as fastprop's
+        from sklearn.neural_network import (  # type: ignore[no-redef]
+            MLPClassifier,
+            MLPRegressor,
+        )
     if not isinstance(net, Network):
         raise TypeError(f"net must be a fastprop Network, got {type(net).__name__}")
     hidden = set(net.activations[:-1])
@@ -198,7 +204,8 @@ def from_torch(module, loss: str | None = None, engine: str = "cython") -> Netwo
         raise TypeError(f"module must be a torch.nn.Sequential or Linear, "
                         f"got {type(module).__name__}")
     names = _torch_activations()
-    linears, acts = [], []
+    linears: list[nn.Linear] = []
+    acts: list[str] = []
     for i, m in enumerate(_flatten(module)):
         if isinstance(m, nn.Linear):
             if linears and len(acts) < len(linears):
@@ -268,10 +275,11 @@ def to_torch(net: Network):
     import torch.nn as nn
 
     dtype = torch.float64 if net.dtype == np.float64 else torch.float32
-    make = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
-            "leaky_relu": lambda: nn.LeakyReLU(net.arch.leaky_slope),
-            "softmax": lambda: nn.Softmax(dim=-1)}
-    modules = []
+    make: dict[str, Callable[[], nn.Module]] = {
+        "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
+        "leaky_relu": lambda: nn.LeakyReLU(net.arch.leaky_slope),
+        "softmax": lambda: nn.Softmax(dim=-1)}
+    modules: list[nn.Module] = []
     for layer, W in enumerate(net.weights):
         linear = nn.Linear(W.shape[0], W.shape[1], bias=net.bias, dtype=dtype)
         with torch.no_grad():
@@ -286,8 +294,9 @@ def to_torch(net: Network):
 
 # -------------------------------------------------------------------------- ONNX
 #: fastprop activation -> (ONNX operator, attributes); identity adds no node.
-_ONNX_OPS = {"relu": ("Relu", {}), "sigmoid": ("Sigmoid", {}), "tanh": ("Tanh", {}),
-             "softmax": ("Softmax", {"axis": -1})}
+_ONNX_OPS: dict[str, tuple[str, dict[str, Any]]] = {
+    "relu": ("Relu", {}), "sigmoid": ("Sigmoid", {}), "tanh": ("Tanh", {}),
+    "softmax": ("Softmax", {"axis": -1})}
 
 
 def to_onnx(net: Network, path, opset: int = 17) -> None:

@@ -155,9 +155,10 @@ def _parse_metadata(raw, path) -> dict:
             f"{path}: format version {version!r} is not supported (this fastprop reads "
             f"version {FORMAT_VERSION}); upgrade fastprop to read it"
         )
-    kinds = {"sizes": list, "activations": list, "loss": str, "bias": bool, "dtype": str,
-             "leaky_slope": (int, float), "n_params": int, "engine": str,
-             "effective_seed": int, "epochs_trained": int}
+    kinds: dict[str, type | tuple[type, ...]] = {
+        "sizes": list, "activations": list, "loss": str, "bias": bool, "dtype": str,
+        "leaky_slope": (int, float), "n_params": int, "engine": str,
+        "effective_seed": int, "epochs_trained": int}
     for key, kind in kinds.items():
         if not isinstance(meta.get(key), kind) or (kind is int and isinstance(meta[key], bool)):
             raise ModelFileError(f"{path}: metadata field {key!r} is missing or invalid")

@@ -93,10 +93,10 @@ class Network:
         if not isinstance(bias, (bool, np.bool_)):
             raise TypeError(f"bias must be True or False, got {bias!r}")
         init = check_init(init)
-        dtype = check_dtype(dtype)
+        np_dtype = check_dtype(dtype)
         self._engine = get_engine(engine)
         self.seed = check_seed(seed)
-        arch = Architecture(tuple(sizes), tuple(hidden) + (output,), loss, bool(bias), dtype)
+        arch = Architecture(tuple(sizes), tuple(hidden) + (output,), loss, bool(bias), np_dtype)
         self._setup(arch, self.seed if self.seed is not None else random_seed())
         initialize(arch, self.params, init, np.random.default_rng(self._seed))
 

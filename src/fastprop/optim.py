@@ -31,7 +31,7 @@ class Optimizer:
     kind: str = ""
     lr: float
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.state: dict[str, np.ndarray] = {}
         self.t = 0
         self._n_params: int | None = None

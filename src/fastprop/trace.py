@@ -251,7 +251,8 @@ class _Text:
     """Writes a trace as a worked example (forward, loss, backward, new weights)."""
 
     def __init__(self, t: Trace, d: int):
-        self.t, self.d, self.lines, self.one = t, d, [], t.n_samples == 1
+        self.t, self.d, self.one = t, d, t.n_samples == 1
+        self.lines: list[str] = []
 
     def f(self, v) -> str:
         return _fmt(v, self.d)
@@ -313,12 +314,13 @@ class _Text:
     def loss(self) -> None:
         t, loss = self.t, self.t.arch.loss
         self.add("", f"Loss ({loss}: {_LOSS_NOTE[loss]})")
-        y, yh = (t.y[0, 0], t.y_hat[0, 0]) if t.y.size == 1 else (None, None)
-        if y is not None and loss == "mse":
-            self.add(f"  L = (y − ŷ)² = ({self.f(y)} − {self.f(yh)})² = {self.f(t.loss)}")
-        elif y is not None and loss == "bce":
-            self.add(f"  L = −[y·log ŷ + (1 − y)·log(1 − ŷ)] = −[{self.f(y)}·log({self.f(yh)}) "
-                     f"+ {self.f(1 - y)}·log({self.f(1 - yh)})] = {self.f(t.loss)}")
+        if t.y.size == 1 and loss in ("mse", "bce"):
+            y, yh = t.y[0, 0], t.y_hat[0, 0]
+            if loss == "mse":
+                self.add(f"  L = (y − ŷ)² = ({self.f(y)} − {self.f(yh)})² = {self.f(t.loss)}")
+            else:
+                self.add(f"  L = −[y·log ŷ + (1 − y)·log(1 − ŷ)] = −[{self.f(y)}·log({self.f(yh)}) "
+                         f"+ {self.f(1 - y)}·log({self.f(1 - yh)})] = {self.f(t.loss)}")
         else:
             self.add(f"  {FORMULAS[loss]} = {self.f(t.loss)}")
         if loss == "bce":
@@ -339,10 +341,10 @@ class _Text:
         last, loss, N = k == len(t.names) - 1, t.arch.loss, t.y.size
         if last:
             per, per_n = ("" if N == 1 else f"/{N}"), ("" if self.one else f"/{t.n_samples}")
-            form = {"mse": f"2({n} − y){per}" if N > 1 else f"−2(y − {n})",
-                    "bce": f"(−y/{n} + (1 − y)/(1 − {n})){per}" if N > 1
-                    else f"−y/{n} + (1 − y)/(1 − {n})", "cross_entropy": f"−y/{n}{per_n}"}
-            self.add(f"  {n}: ∂L/∂{n} = {form[loss]} = {self.v(dlda)}")
+            forms = {"mse": f"2({n} − y){per}" if N > 1 else f"−2(y − {n})",
+                     "bce": f"(−y/{n} + (1 − y)/(1 − {n})){per}" if N > 1
+                     else f"−y/{n} + (1 − y)/(1 − {n})", "cross_entropy": f"−y/{n}{per_n}"}
+            self.add(f"  {n}: ∂L/∂{n} = {forms[loss]} = {self.v(dlda)}")
         else:
             nxt = t.names[k + 1]
             sym = " + ".join(f"δ_{m}·{edge_name(n, m)}" for m in nxt) if len(nxt) <= 4 \

@@ -73,6 +73,7 @@ def run_fit(net, X, Y, *, epochs, batch_size, optimizer, seed, first_epoch,
                 if stop[0] or new < count:
                     break
                 if validation is not None:
+                    assert history.val_loss is not None  # History(validation=True): a list
                     scores = net._evaluate_prepared(*validation)
                     history.val_loss.append(scores["loss"])
                     if history.val_accuracy is not None:

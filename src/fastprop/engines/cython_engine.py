@@ -25,7 +25,7 @@ class CythonEngine(NumpyEngine):
 
     name = "cython"
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._plans: dict = {}
         self._last = (None, None)  # (arch, plan): the common case, one network in a loop
 

@@ -146,8 +146,12 @@ class BaseMLP(BaseEstimator):
             self.intercepts_.append(intercept.astype(dtype, copy=False))
         self._best_params = self._pack(self._arch())
         if self.solver in _STOCHASTIC_SOLVERS:
-            self.loss_curve_ = []
+            self.loss_curve_: list[float] = []
             self._no_improvement_count = 0
+            # as scikit-learn: the validation scores with early stopping, else the loss
+            self.validation_scores_: list[float] | None
+            self.best_validation_score_: float | None
+            self.best_loss_: float | None
             if self.early_stopping:
                 self.validation_scores_ = []
                 self.best_validation_score_ = -np.inf
@@ -272,7 +276,7 @@ class BaseMLP(BaseEstimator):
                     else:
                         rows = sample_idx[batch]
                         Y_batch = np.take(Y_train, rows, axis=0, out=Y_buffer[:len(rows)])
-                        X_batch = X_train[rows] if sparse else \
+                        X_batch = X_train[rows] if X_buffer is None else \
                             np.take(X_train, rows, axis=0, out=X_buffer[:len(rows)])
                     if sparse:
                         X_batch = X_batch.toarray()
@@ -312,6 +316,8 @@ class BaseMLP(BaseEstimator):
 
     def _update_no_improvement_count(self, early_stopping, X_val, y_val, params) -> None:
         if early_stopping:
+            assert self.validation_scores_ is not None
+            assert self.best_validation_score_ is not None
             score = self._score_with_params(X_val, y_val, params)
             self.validation_scores_.append(score)
             if self.verbose:
@@ -324,6 +330,7 @@ class BaseMLP(BaseEstimator):
                 self.best_validation_score_ = score
                 self._best_params = params.copy()
         else:
+            assert self.best_loss_ is not None
             if self.loss_curve_[-1] > self.best_loss_ - self.tol:
                 self._no_improvement_count += 1
             else:

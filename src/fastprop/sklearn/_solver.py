@@ -112,6 +112,7 @@ class StochasticSolver:
         self.learning_rate = float(learning_rate_init)
         self.lr_schedule, self.power_t = lr_schedule, float(power_t)
         self.epsilon, self.beta_2 = float(epsilon), float(beta_2)
+        self.optimizer: SGD | Adam
         if solver == "sgd":
             self.optimizer = SGD(self.learning_rate, momentum=float(momentum),
                                  nesterov=bool(nesterov) and momentum > 0)
@@ -126,7 +127,7 @@ class StochasticSolver:
         """One update on the batch (X, Y); returns the batch's loss before it."""
         loss = self.objective(params, X, Y, self._grad)
         opt = self.optimizer
-        if self.solver == "adam":  # scikit-learn's eps, in PyTorch's formula (see above)
+        if isinstance(opt, Adam):  # scikit-learn's eps, in PyTorch's formula (see above)
             opt.eps = self.epsilon / math.sqrt(1.0 - self.beta_2 ** (opt.t + 1))
         self.objective.engine.update(opt, params, self._grad)
         return loss
