@@ -15,10 +15,7 @@ then renames it over the target, so a crash mid-save leaves any old file intact.
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
-import zipfile
 
 import numpy as np
 
@@ -34,6 +31,9 @@ class ModelFileError(ValueError):
 
 def save(net, path) -> None:
     """Write ``net`` to ``path`` (a ``.npz`` file), atomically."""
+    import json  # here, not at the top: keeps `import fastprop` cheap
+    import tempfile
+
     path = os.fspath(path)
     if not isinstance(path, str):
         raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
@@ -94,6 +94,8 @@ def load(path, engine: str | None = None):
     >>> (fp.load(path).params == net.params).all()
     True
     """
+    import zipfile
+
     from .architecture import Architecture
     from .network import Network
 
@@ -141,6 +143,8 @@ def load(path, engine: str | None = None):
 
 
 def _parse_metadata(raw, path) -> dict:
+    import json
+
     if raw.shape != () or raw.dtype.kind != "U":
         raise ModelFileError(f"{path}: metadata must be a JSON string")
     try:
