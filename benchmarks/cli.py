@@ -100,7 +100,6 @@ def main(argv=None, prog="python -m benchmarks") -> int:
                 log(f"{threads} thread(s): GEMM " + ", ".join(
                     f"{d} {v['numpy_matmul'] / 1e9:.1f} GFLOP/s" for d, v in run["gemm"].items()))
                 for name in args.workloads:
-                    log(f"  {name}")
                     run["rows"] += run_workload(WORKLOADS[name], args.impls, args.repeats,
                                                 args.min_time, log)
             results["runs"].append(run)

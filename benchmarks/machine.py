@@ -6,8 +6,10 @@ import contextlib
 import importlib.metadata
 import os
 import platform
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 LIBRARIES = ("fastprop", "numpy", "scipy", "torch", "scikit-learn", "threadpoolctl", "Cython")
 
@@ -41,6 +43,7 @@ def describe() -> dict:
         except importlib.metadata.PackageNotFoundError:
             versions[lib] = None
     return {
+        "fastprop_commit": _commit(),
         "cpu": cpu.get("model name") or platform.processor() or platform.machine(),
         "cpu_family": cpu.get("cpu family"), "cpu_model": cpu.get("model"),
         "vendor": cpu.get("vendor_id"), "cores": os.cpu_count(),
@@ -50,6 +53,19 @@ def describe() -> dict:
         "os": platform.platform(), "python": sys.version.split()[0],
         "versions": versions,
     }
+
+
+def _commit() -> str | None:
+    """The checkout's commit (with "+changes" when src/ or csrc/ differ from it)."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src", "csrc"],
+                               cwd=root, capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (head + ("+changes" if dirty.strip() else "")) or None
 
 
 def blas_libraries() -> list[dict]:
@@ -68,6 +84,36 @@ def _cpu_times():
         fields = [float(v) for v in f.readline().split()[1:]]
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
     return sum(fields), idle
+
+
+class OthersMeter:
+    """CPU used by *other* processes while it runs (all cores busy time from /proc/stat,
+    minus this process's own CPU time), in cores: 0 on a quiet machine, up to the core
+    count when someone else keeps every core busy."""
+
+    def __enter__(self):
+        self.result = None
+        try:
+            self._start = (_cpu_times(), _own_cpu(), time.perf_counter())
+        except (OSError, ValueError):
+            self._start = None
+        return self
+
+    def __exit__(self, *exc):
+        if self._start is None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            (total0, idle0), own0, t0 = self._start
+            total1, idle1 = _cpu_times()
+            ticks = os.sysconf("SC_CLK_TCK")
+            busy = ((total1 - total0) - (idle1 - idle0)) / ticks
+            wall = time.perf_counter() - t0
+            self.result = round(max(0.0, busy - (_own_cpu() - own0)) / max(wall, 1e-9), 2)
+
+
+def _own_cpu() -> float:
+    t = os.times()
+    return t.user + t.system
 
 
 def load(seconds: float = 1.0) -> dict:

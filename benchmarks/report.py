@@ -39,8 +39,10 @@ def summarize(results: dict) -> list[dict]:
             gemm = run["gemm"][w.dtype]["numpy_matmul"]
             ceil = gemm / w.flops_per_sample
             fp = rate.get("fastprop")
+            others = [r.get("others_cores") for r in rows.values()]
             out.append({
                 "threads": run["threads"], "workload": name, "rate": rate, "notes": notes,
+                "others_cores": next((o for o in others if o is not None), None),
                 "ratio": {p: fp / rate[p] for p in PEERS if fp and rate.get(p)},
                 "ceiling": ceil,
                 "share": {k: v / ceil for k, v in rate.items() if v},
@@ -113,7 +115,7 @@ def markdown(results: dict) -> str:
     add(f"Run {results['created']} ({'quick' if results['quick'] else 'full'}; "
         f"{results['settings']['repeats']} timed repeats of ≥ "
         f"{results['settings']['min_time']} s each, median), {results['elapsed_s']:.0f} s.")
-    add(f"Command: `{results['command']}`")
+    add(f"Command: `{results['command']}` (fastprop at commit {m.get('fastprop_commit')})")
     add("")
     add(f"Machine: {m['cpu']} ({m['vendor']}, family {m['cpu_family']} model "
         f"{m['cpu_model']}), {m['cores']} cores, {m['simd'].upper()}, "
@@ -144,14 +146,20 @@ def markdown(results: dict) -> str:
         add("")
         add("| workload | " + " | ".join(IMPLS[i].label for i in impls)
             + " | fastprop ÷ " + " | fastprop ÷ ".join(IMPLS[p].label for p in PEERS if p in impls)
-            + " | ceiling | fastprop % of ceiling | PyTorch % of ceiling |")
-        add("|---" * (1 + len(impls) + len([p for p in PEERS if p in impls]) + 3) + "|")
+            + " | ceiling | fastprop % of ceiling | PyTorch % of ceiling | others' load |")
+        add("|---" * (1 + len(impls) + len([p for p in PEERS if p in impls]) + 4) + "|")
         for s in (s for s in summary if s["threads"] == threads):
             cells = [_num(s["rate"].get(i)) for i in impls]
             cells += [_ratio(s["ratio"].get(p)) for p in PEERS if p in impls]
-            cells += [_num(s["ceiling"]), _pct(s["share"].get("fastprop")),
-                      _pct(s["share"].get("torch"))]
+            overhead_bound = WORKLOADS[s["workload"]].batch == 1
+            cells += [("– (overhead-bound)" if overhead_bound else _num(s["ceiling"])),
+                      "–" if overhead_bound else _pct(s["share"].get("fastprop")),
+                      "–" if overhead_bound else _pct(s["share"].get("torch")),
+                      "–" if s["others_cores"] is None else f"{s['others_cores']:.2f} cores"]
             add(f"| {s['workload']} | " + " | ".join(cells) + " |")
+    add("")
+    add("(ceiling: samples/s at the GEMM rate, 6 × parameters per sample; others' load: "
+        "cores kept busy by other processes during the timed rounds.)")
     notes = {f"{IMPLS[k].label} on {s['workload']}: {v}" for s in summary
              for k, v in s["notes"].items()}
     if notes:

@@ -16,14 +16,17 @@ import numpy as np
 from fastprop._bench import Workload, calibrate, make_data, time_call
 
 from .impls import IMPLS, make_trainer
+from .machine import OthersMeter
 
 
 def run_workload(workload: Workload, impls, repeats: int, min_time: float,
                  log=print) -> list[dict]:
     """One row per implementation: samples/s (median), every repeat's rate, the samples
-    and epochs of a timed call, and a note (why skipped, or how it differs)."""
+    and epochs of a timed call, a note (why skipped, or how it differs), and how many
+    cores other processes kept busy during the timed rounds."""
     X, y = make_data(workload)
     rows, active = [], []
+    log(f"  {workload.name}")
     for name in impls:
         row = {"impl": name, "workload": workload.name, "samples_per_s": None, "note": ""}
         rows.append(row)
@@ -42,11 +45,13 @@ def run_workload(workload: Workload, impls, repeats: int, min_time: float,
             continue
         row.update(samples=m, epochs=epochs, samples_per_repeat=m * epochs, rates=[])
         active.append((row, train))
-    for _ in range(repeats):
-        for row, train in active:
-            seconds = time_call(train, row["samples"], row["epochs"])
-            row["rates"].append(row["samples_per_repeat"] / seconds)
+    with OthersMeter() as others:
+        for _ in range(repeats):
+            for row, train in active:
+                seconds = time_call(train, row["samples"], row["epochs"])
+                row["rates"].append(row["samples_per_repeat"] / seconds)
     for row, _ in active:
+        row["others_cores"] = others.result
         row["samples_per_s"] = float(np.median(row["rates"]))
         spread = (max(row["rates"]) - min(row["rates"])) / row["samples_per_s"]
         row["spread"] = round(spread, 3)
