@@ -16,6 +16,10 @@ else:
     # -O3 for the loops; no -ffast-math: the kernels must give the reference engine's numbers.
     COMPILE_ARGS = ["-O3", "-fno-strict-aliasing"]
 
+# Python's own CFLAGS carry -g: on Linux, drop the debug info when linking (GNU ld), so
+# that wheels built from the sdist are as small as the released ones (1 MB -> 0.26 MB).
+LINK_ARGS = ["-Wl,--strip-debug"] if sys.platform.startswith("linux") else []
+
 extensions = [
     Extension(
         f"fastprop.{pyx.stem}",
@@ -23,6 +27,7 @@ extensions = [
         include_dirs=[numpy.get_include(), "csrc"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=COMPILE_ARGS,
+        extra_link_args=LINK_ARGS,
     )
     for pyx in PYX_FILES
 ]
