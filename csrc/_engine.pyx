@@ -460,7 +460,7 @@ def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batc
     job.seed = (int(seed) & 0xFFFFFFFFFFFFFFFF) if seed is not None else 0
     job.first_epoch = int(first_epoch) & 0xFFFFFFFFFFFFFFFF
     order = np.empty(n if job.shuffle else 0, dtype=np.int64)
-    keys = np.empty((n if job.shuffle else 0) * sizeof(KeyIndex), dtype=np.uint8)
+    keys = np.empty((2 * n if job.shuffle else 0) * sizeof(KeyIndex), dtype=np.uint8)
     job.order = <int64_t*>_data(order, "order", cnp.NPY_INT64, -1)
     job.keys = <KeyIndex*>_data(keys, "keys", cnp.NPY_UINT8, -1)
     job.losses = <double*>_data(losses, "losses", cnp.NPY_FLOAT64, -1)

@@ -6,7 +6,7 @@
 """
 
 from libc.stdint cimport int64_t, uint64_t
-from libc.stdlib cimport qsort
+from libc.string cimport memset
 
 
 cdef extern from *:
@@ -28,23 +28,44 @@ cdef inline uint64_t mix64(uint64_t z) noexcept nogil:
     return z ^ (z >> 31)
 
 
-cdef inline int compare_keys(const void* pa, const void* pb) noexcept nogil:
-    cdef const KeyIndex* a = <const KeyIndex*> pa
-    cdef const KeyIndex* b = <const KeyIndex*> pb
-    if a.key != b.key:
-        return -1 if a.key < b.key else 1
-    return -1 if a.index < b.index else (1 if a.index > b.index else 0)
+cdef inline void radix_sort(KeyIndex* a, KeyIndex* tmp, int64_t n) noexcept nogil:
+    """Sort ``a`` by key, stably (equal keys keep their order), with eight counting-sort
+    passes over the key's bytes, least significant first; ``tmp`` holds n pairs."""
+    cdef int64_t count[256]
+    cdef int64_t i, total, c
+    cdef int shift, b
+    cdef KeyIndex* swap
+    for shift in range(0, 64, 8):
+        memset(count, 0, sizeof(count))
+        for i in range(n):
+            count[(a[i].key >> shift) & 0xFF] += 1
+        total = 0
+        for b in range(256):
+            c = count[b]
+            count[b] = total
+            total += c
+        for i in range(n):
+            b = (a[i].key >> shift) & 0xFF
+            tmp[count[b]] = a[i]
+            count[b] += 1
+        swap = a
+        a = tmp
+        tmp = swap
+    # eight passes: the sorted pairs are back in the caller's ``a``
 
 
 cdef inline void fill_epoch_order(int64_t* order, int64_t n, uint64_t seed, uint64_t epoch,
                                   KeyIndex* work) noexcept nogil:
-    """Write epoch ``epoch``'s order of ``n`` samples into ``order``; ``work`` holds n pairs."""
+    """Write epoch ``epoch``'s order of ``n`` samples into ``order``; ``work`` holds 2n pairs.
+
+    Indices start ascending and the radix sort is stable, so equal keys stay in index
+    order: the order is exactly ``argsort(key, kind="stable")``."""
     cdef uint64_t gamma = FASTPROP_GAMMA
     cdef uint64_t stream = mix64(seed + gamma * (epoch + 1))
     cdef int64_t i
     for i in range(n):
         work[i].key = mix64(stream + gamma * <uint64_t>(i + 1))
         work[i].index = i
-    qsort(work, <size_t>n, sizeof(KeyIndex), compare_keys)
+    radix_sort(work, work + n, n)
     for i in range(n):
         order[i] = work[i].index

@@ -19,7 +19,7 @@ def epoch_order(Py_ssize_t n, seed, epoch):
     if n == 0:
         return out
     cdef int64_t[::1] order = out
-    cdef KeyIndex* work = <KeyIndex*> malloc(n * sizeof(KeyIndex))
+    cdef KeyIndex* work = <KeyIndex*> malloc(2 * n * sizeof(KeyIndex))
     if work == NULL:
         raise MemoryError()
     with nogil:
