@@ -37,6 +37,7 @@ def summarize(results: dict) -> list[dict]:
             rate = {k: r["samples_per_s"] for k, r in rows.items()}
             notes = {k: r["note"] for k, r in rows.items() if r["note"]}
             gemm = run["gemm"][w.dtype]["numpy_matmul"]
+            gemm_only = (run.get("gemm_only") or {}).get(name)
             ceil = gemm / w.flops_per_sample
             fp = rate.get("fastprop")
             others = [r.get("others_cores") for r in rows.values()]
@@ -44,7 +45,7 @@ def summarize(results: dict) -> list[dict]:
                 "threads": run["threads"], "workload": name, "rate": rate, "notes": notes,
                 "others_cores": next((o for o in others if o is not None), None),
                 "ratio": {p: fp / rate[p] for p in PEERS if fp and rate.get(p)},
-                "ceiling": ceil,
+                "ceiling": ceil, "gemm_only": gemm_only,
                 "share": {k: v / ceil for k, v in rate.items() if v},
             })
     return out
@@ -146,8 +147,9 @@ def markdown(results: dict) -> str:
         add("")
         add("| workload | " + " | ".join(IMPLS[i].label for i in impls)
             + " | fastprop ÷ " + " | fastprop ÷ ".join(IMPLS[p].label for p in PEERS if p in impls)
-            + " | ceiling | fastprop % of ceiling | PyTorch % of ceiling | others' load |")
-        add("|---" * (1 + len(impls) + len([p for p in PEERS if p in impls]) + 4) + "|")
+            + " | ceiling | fastprop % of ceiling | PyTorch % of ceiling | GEMMs alone "
+            "| fastprop % of GEMMs alone | others' load |")
+        add("|---" * (1 + len(impls) + len([p for p in PEERS if p in impls]) + 6) + "|")
         for s in (s for s in summary if s["threads"] == threads):
             cells = [_num(s["rate"].get(i)) for i in impls]
             cells += [_ratio(s["ratio"].get(p)) for p in PEERS if p in impls]
@@ -155,11 +157,16 @@ def markdown(results: dict) -> str:
             cells += [("– (overhead-bound)" if overhead_bound else _num(s["ceiling"])),
                       "–" if overhead_bound else _pct(s["share"].get("fastprop")),
                       "–" if overhead_bound else _pct(s["share"].get("torch")),
+                      _num(s["gemm_only"]),
+                      _pct(s["rate"]["fastprop"] / s["gemm_only"])
+                      if s["gemm_only"] and s["rate"].get("fastprop") else "–",
                       "–" if s["others_cores"] is None else f"{s['others_cores']:.2f} cores"]
             add(f"| {s['workload']} | " + " | ".join(cells) + " |")
     add("")
-    add("(ceiling: samples/s at the GEMM rate, 6 × parameters per sample; others' load: "
-        "cores kept busy by other processes during the timed rounds.)")
+    add("(ceiling: samples/s at the large-GEMM rate, 6 × parameters per sample; GEMMs "
+        "alone: samples/s if a step were only its matrix products, NumPy matmul at the "
+        "workload's shapes; others' load: cores kept busy by other processes during the "
+        "timed rounds.)")
     notes = {f"{IMPLS[k].label} on {s['workload']}: {v}" for s in summary
              for k, v in s["notes"].items()}
     if notes:
