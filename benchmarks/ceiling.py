@@ -15,6 +15,7 @@ import numpy as np
 
 
 def _rate(fn, flops: float, repeats: int) -> float:
+    time.sleep(0.3)  # let another library's spinning BLAS workers go to sleep first
     fn()  # warm-up (thread pools, page faults)
     times = []
     for _ in range(repeats):
@@ -74,6 +75,7 @@ def gemm_only_rate(workload, min_time: float = 0.2) -> float | None:
         for x, y, out in products:
             np.matmul(x, y, out=out)
 
+    time.sleep(0.3)  # let another library's spinning BLAS workers go to sleep first
     step()
     steps, elapsed = 1, 0.0
     while elapsed < min_time / 4:

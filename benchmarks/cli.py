@@ -104,7 +104,8 @@ def main(argv=None, prog="python -m benchmarks") -> int:
                     run["gemm_only"][name] = ceiling.gemm_only_rate(
                         WORKLOADS[name], 0.05 if args.quick else 0.2)
                     run["rows"] += run_workload(WORKLOADS[name], args.impls, args.repeats,
-                                                args.min_time, log)
+                                                args.min_time, log,
+                                                pause=0.3 if threads > 1 else 0.0)
             results["runs"].append(run)
     if "memory" in args.sections:
         log("memory: imports, peak RSS, allocations per step")

@@ -5,6 +5,13 @@ pre-made data, is warmed up and calibrated (a timed call lasts about ``min_time`
 then the timed calls are interleaved — fastprop, numpy engine, PyTorch, scikit-learn,
 fastprop, … — so that a change in the machine's load (shared cores) touches all of them
 alike and the ratios stay fair. The figure is the median over the repeats.
+
+With more than one thread, the implementations' thread pools (NumPy's OpenBLAS, SciPy's
+OpenBLAS, PyTorch's OpenMP) live in one process, and a pool's workers keep spinning for
+a while after their last task: a call made right after another library's call finds a
+core taken by those spinning workers (measured: fastprop on mnist-mlp at 2 threads, 132 k
+samples/s alone, 89 k right after the NumPy engine). So every timed call is preceded by
+a pause (``pause``, 0.3 s at 2+ threads) that lets the other pools go to sleep.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from .machine import OthersMeter
 
 
 def run_workload(workload: Workload, impls, repeats: int, min_time: float,
-                 log=print) -> list[dict]:
+                 log=print, pause: float = 0.0) -> list[dict]:
     """One row per implementation: samples/s (median), every repeat's rate, the samples
     and epochs of a timed call, a note (why skipped, or how it differs), and how many
     cores other processes kept busy during the timed rounds."""
@@ -36,6 +43,7 @@ def run_workload(workload: Workload, impls, repeats: int, min_time: float,
             continue
         try:
             train, row["note"] = make_trainer(name, workload, X, y)
+            time.sleep(pause)
             start = time.perf_counter()
             m, epochs = calibrate(train, workload.n_samples, workload.batch, min_time)
             row["calibration_s"] = round(time.perf_counter() - start, 3)
@@ -48,6 +56,7 @@ def run_workload(workload: Workload, impls, repeats: int, min_time: float,
     with OthersMeter() as others:
         for _ in range(repeats):
             for row, train in active:
+                time.sleep(pause)
                 seconds = time_call(train, row["samples"], row["epochs"])
                 row["rates"].append(row["samples_per_repeat"] / seconds)
     for row, _ in active:
