@@ -51,7 +51,7 @@ def parse_args(argv, prog="python -m benchmarks"):
                    help="comma-separated (default all): " + ", ".join(SECTIONS))
     p.add_argument("--repeats", type=int, help="timed repeats (default 5; --quick 3)")
     p.add_argument("--min-time", type=float,
-                   help="seconds per timed call (default 0.3; --quick 0.05)")
+                   help="seconds per timed call (default 0.5; --quick 0.05)")
     p.add_argument("--gemm-size", type=int, default=2048,
                    help="side of the square matrices of the GEMM-rate measurement (2048)")
     p.add_argument("--out", type=Path, default=HERE / "results",
@@ -64,7 +64,7 @@ def parse_args(argv, prog="python -m benchmarks"):
     if any(t < 1 for t in args.threads) or not args.threads:
         p.error("--threads must be positive integers")
     args.repeats = args.repeats or (3 if args.quick else 5)
-    args.min_time = args.min_time or (0.05 if args.quick else 0.3)
+    args.min_time = args.min_time or (0.05 if args.quick else 0.5)
     return args
 
 
