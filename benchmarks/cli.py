@@ -59,6 +59,9 @@ def parse_args(argv, prog="python -m benchmarks"):
     p.add_argument("--readme", choices=("auto", "yes", "no"), default="auto",
                    help="write the markdown into benchmarks/README.md (auto: for a full run "
                         "of everything into the default folder)")
+    p.add_argument("--render", type=Path, metavar="JSON",
+                   help="run nothing: print the markdown of a saved results file (with "
+                        "--readme yes, also write it into benchmarks/README.md)")
     p.add_argument("--fastprop-only", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if any(t < 1 for t in args.threads) or not args.threads:
@@ -71,6 +74,14 @@ def parse_args(argv, prog="python -m benchmarks"):
 def main(argv=None, prog="python -m benchmarks") -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv, prog)
+    if args.render:
+        results = json.loads(args.render.read_text())
+        results["targets"] = report.evaluate_targets(results, report.summarize(results))
+        text = report.markdown(results)
+        print(text)
+        if args.readme == "yes":
+            report.update_readme(HERE / "README.md", text)
+        return 0
     started = time.perf_counter()
     log = print
     load_libraries(args.impls)

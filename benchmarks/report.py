@@ -122,9 +122,11 @@ def markdown(results: dict) -> str:
         f"{m['cpu_model']}), {m['cores']} cores, {m['simd'].upper()}, "
         f"{m['memory_gib']} GiB{', virtualised' if m['virtualised'] else ''}; {m['os']}; "
         f"Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v))
-    blas = {(b["library"], b["architecture"]) for run in results["runs"] for b in run["blas"]
-            if b["api"] != "openmp"}
-    add("BLAS: " + ", ".join(f"{lib} ({arch})" for lib, arch in sorted(blas)) + ".")
+    blas = {(b["library"], b["version"], b["architecture"]) for run in results["runs"]
+            for b in run["blas"] if b["api"] != "openmp"}
+    add("BLAS: " + ", ".join(f"{lib} {version} ({arch})" for lib, version, arch in sorted(blas))
+        + " (the one without `64_` is SciPy's, which fastprop's kernels call; the other is "
+          "NumPy's).")
     lb, la = results["load_before"], results["load_after"]
     add(f"Load from other work on the shared cores: {lb['busy_cores']} of {m['cores']} "
         f"cores busy before the run (load average {lb['loadavg'][0]:.2f}), "

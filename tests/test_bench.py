@@ -58,6 +58,8 @@ def test_harness_writes_valid_json(harness, tmp_path, capsys):
     assert results["runs"][0]["gemm"]["float32"]["numpy_matmul"] > 0
     assert any(t["target"].startswith("tiny-3-2-1") for t in results["targets"])
     assert "| tabular |" in capsys.readouterr().out
+    assert harness.main(["--render", str(files[0]), "--readme", "no"]) == 0
+    assert "| tiny-3-2-1 |" in capsys.readouterr().out
 
 
 def test_harness_skips_a_missing_peer(harness, monkeypatch):
