@@ -125,7 +125,7 @@ cdef double loss_and_grad(const Net* net, const floating* params, const floating
     return loss
 
 
-cdef floating update(Job* job, const floating* cur, floating* nxt) noexcept nogil:
+cdef int update(Job* job, const floating* cur, floating* nxt) noexcept nogil:
     job.t += 1
     if job.optimizer == 0:
         return sgd_update(job.n_params, cur, nxt, <floating*>job.grad, <floating*>job.state1,
@@ -166,7 +166,7 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
     cdef int status = DONE
     cdef clock_t last_tick = clock(), last_signal = last_tick, now
     cdef long interval = 1, countdown = 1
-    cdef floating finite
+    cdef int bad
     for e in range(job.epochs):
         if job.shuffle:
             fill_epoch_order(job.order, job.n, job.seed, job.first_epoch + e, job.keys)
@@ -193,8 +193,8 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
             if not isfinite(loss):
                 status = DIVERGED_LOSS
                 break
-            finite = update(job, cur, prev)
-            if finite != 0:
+            bad = update(job, cur, prev)
+            if bad:
                 status = DIVERGED_UPDATE
                 break
             swap = cur
@@ -404,14 +404,14 @@ def apply_update(optimizer, params, grad):
     cdef int t = _typenum(params.dtype)
     cdef Job job
     _fill_optimizer(&job, params.dtype, params.shape[0], optimizer, params, params, grad)
-    cdef double finite
+    cdef int bad
     with nogil:
         if t == cnp.NPY_FLOAT32:
-            finite = update[float](&job, <float*>job.params, <float*>job.params)
+            bad = update[float](&job, <float*>job.params, <float*>job.params)
         else:
-            finite = update[double](&job, <double*>job.params, <double*>job.params)
+            bad = update[double](&job, <double*>job.params, <double*>job.params)
     optimizer.t = job.t
-    return finite == 0
+    return not bad
 
 
 cdef void _fill_optimizer(Job* job, object dtype, Py_ssize_t n, object optimizer, object params,

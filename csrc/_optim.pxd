@@ -3,8 +3,9 @@
 
 Each update reads the parameters p from ``cur`` and writes the new ones to ``nxt`` (a
 second buffer), so the parameters before the step stay available if it must be undone.
-It returns 0 when every new parameter is finite, NaN (or ±inf) otherwise: the sum of
-(p′ − p′), which is 0 for finite p′ and NaN for inf or NaN.
+It returns 0 when every new parameter is finite, 1 otherwise: p′ − p′ is 0 for finite p′
+and NaN for inf or NaN, and an integer OR of (p′ − p′ != 0) vectorises (a floating-point
+sum would force one serial add per parameter).
 Scalars are rounded to the buffer's dtype first, as NumPy does with Python floats.
 """
 
@@ -12,14 +13,15 @@ from libc.math cimport pow, sqrt, sqrtf
 from cython cimport floating
 
 
-cdef inline floating sgd_update(Py_ssize_t n, const floating* cur, floating* nxt,
+cdef inline int sgd_update(Py_ssize_t n, const floating* cur, floating* nxt,
                                 const floating* grad, floating* velocity, double lr_,
                                 double momentum_, bint nesterov,
                                 double weight_decay_) noexcept nogil:
     """g ← ∂L/∂p + wd·p ;  v ← μ·v + g ;  d ← g + μ·v (nesterov) or v (μ > 0) or g ;
     p′ = p − lr·d."""
     cdef floating lr = <floating>lr_, mu = <floating>momentum_, wd = <floating>weight_decay_
-    cdef floating g, v, p, check = 0
+    cdef floating g, v, p
+    cdef int bad = 0
     cdef Py_ssize_t i
     for i in range(n):
         p = cur[i]
@@ -33,11 +35,11 @@ cdef inline floating sgd_update(Py_ssize_t n, const floating* cur, floating* nxt
             g = g + mu * v if nesterov else v
         p = p - lr * g
         nxt[i] = p
-        check += p - p
-    return check
+        bad |= (p - p) != 0
+    return bad
 
 
-cdef inline floating adam_update(Py_ssize_t n, const floating* cur, floating* nxt,
+cdef inline int adam_update(Py_ssize_t n, const floating* cur, floating* nxt,
                                  const floating* grad, floating* m, floating* v, double lr_,
                                  double beta1, double beta2, double eps_,
                                  double weight_decay_, long t) noexcept nogil:
@@ -48,7 +50,8 @@ cdef inline floating adam_update(Py_ssize_t n, const floating* cur, floating* nx
     cdef floating step = <floating>(lr_ / (1 - pow(beta1, <double>t)))
     cdef floating corr2 = <floating>sqrt(1 - pow(beta2, <double>t))
     cdef floating eps = <floating>eps_, wd = <floating>weight_decay_
-    cdef floating g, mi, vi, p, denom, check = 0
+    cdef floating g, mi, vi, p, denom
+    cdef int bad = 0
     cdef Py_ssize_t i
     for i in range(n):
         p = cur[i]
@@ -67,5 +70,5 @@ cdef inline floating adam_update(Py_ssize_t n, const floating* cur, floating* nx
             denom = sqrtf(vi) / corr2 + eps
         p = p - step * (mi / denom)
         nxt[i] = p
-        check += p - p
-    return check
+        bad |= (p - p) != 0
+    return bad
