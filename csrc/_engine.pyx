@@ -58,6 +58,7 @@ ctypedef struct Job:            # everything train() needs, prepared with the GI
     Py_ssize_t n, batch, n_params
     void* params
     void* backup
+    bint backup_valid           # backup holds the parameters before the latest update
     void* grad
     void* state1
     void* state2
@@ -148,14 +149,21 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
     """All epochs of ``job``: each batch is gathered (in the epoch's order), forwarded,
     its loss and gradient computed and the optimizer applied. Parameters are double
     buffered: the update writes p′ into the other buffer, so p stays intact until p′ is
-    known to be finite. On return ``job.params`` holds the result and ``job.backup`` the
-    parameters before the last update."""
+    known to be finite. On return ``params`` holds the result and, after a complete
+    run, ``backup`` the parameters before the last update.
+
+    The buffers alternate at every step, so the run starts from whichever makes the
+    last step land in ``params``: with an odd number of steps, from ``backup`` (after
+    a copy or, when ``backup`` must be kept, a swap). No copy back at the end, then,
+    unless the run stops early."""
     cdef Net* net = &job.net
     cdef Work* w = &job.work
     cdef floating* base = <floating*>w.base
     cdef floating* cur = params
     cdef floating* prev = backup
     cdef floating* swap
+    cdef Py_ssize_t batches = (job.n + job.batch - 1) // job.batch
+    cdef bint updated = False
     cdef const floating* X = <const floating*>job.X
     cdef const floating* Y = <const floating*>job.Y
     cdef const floating* xb
@@ -167,6 +175,13 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
     cdef clock_t last_tick = clock(), last_signal = last_tick, now
     cdef long interval = 1, countdown = 1
     cdef int bad
+    if (job.epochs * batches) % 2 == 1:
+        if job.backup_valid:
+            swap_contents(params, backup, job.n_params)
+        else:
+            memcpy(backup, params, job.n_params * sizeof(floating))
+        cur = backup
+        prev = params
     for e in range(job.epochs):
         if job.shuffle:
             fill_epoch_order(job.order, job.n, job.seed, job.first_epoch + e, job.keys)
@@ -200,6 +215,7 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
             swap = cur
             cur = prev
             prev = swap
+            updated = True
             total += loss * rows
             batch_index += 1
             start += rows
@@ -223,10 +239,13 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
             job.fail_epoch, job.fail_batch = e, batch_index
             break
         job.losses[e] = total / job.n
-    if status == DIVERGED_LOSS:  # back to the parameters before the previous update
-        cur = prev
+    if status == DIVERGED_LOSS and (updated or job.backup_valid):
+        cur = prev  # back to the parameters before the previous update
     if cur != params:
-        swap_contents(params, backup, job.n_params)
+        if status == DONE:
+            swap_contents(params, backup, job.n_params)
+        else:  # training ends here: backup is no longer needed
+            memcpy(params, cur, job.n_params * sizeof(floating))
     return status
 
 
@@ -308,6 +327,29 @@ cdef void _fill(Job* job, object plan, object ws, Py_ssize_t rows) except *:
     job.n_params = plan.n_params
 
 
+def _workspace(plan, Py_ssize_t rows, scratch):
+    """``plan.workspace(rows)``, kept in ``scratch`` (a dict owned by one network) and
+    reused by the next call with the same plan and rows: a large network's workspace
+    is megabytes, and fresh pages cost a page fault and a zeroing each."""
+    if scratch is None:
+        return plan.workspace(rows)
+    kept = scratch.get("workspace")
+    if kept is None or kept[0] is not plan or kept[1] != rows:
+        kept = scratch["workspace"] = (plan, rows, plan.workspace(rows))
+    return kept[2]
+
+
+def _buffer(scratch, str key, Py_ssize_t size, dtype):
+    """A 1-D array of ``size`` elements of ``dtype``, kept in ``scratch`` (a view of
+    the kept array when that is longer)."""
+    if scratch is None:
+        return np.empty(size, dtype=dtype)
+    kept = scratch.get(key)
+    if kept is None or kept.dtype != dtype or kept.shape[0] < size:
+        kept = scratch[key] = np.empty(size, dtype=dtype)
+    return kept[:size]
+
+
 def _rows_checked(plan, X, Y, name="X"):
     cdef Py_ssize_t n = X.shape[0] if isinstance(X, cnp.ndarray) and X.ndim == 2 else -1
     if n <= 0 or X.shape[1] != plan.n_in:
@@ -378,12 +420,12 @@ def loss(plan, params, X, Y):
     return total / n
 
 
-def gradient(plan, params, X, Y, grad):
+def gradient(plan, params, X, Y, grad, scratch=None):
     """Loss of the whole batch (X, Y) and its gradient into ``grad`` (flat)."""
     cdef Py_ssize_t n = _rows_checked(plan, X, Y)
     cdef int t = _typenum(plan.dtype)
     cdef Job job
-    ws = plan.workspace(n)
+    ws = _workspace(plan, n, scratch)
     _fill(&job, plan, ws, n)
     cdef void* p = _data(params, "params", t, plan.n_params)
     cdef void* g = _data(grad, "grad", t, plan.n_params)
@@ -437,8 +479,11 @@ cdef void _fill_optimizer(Job* job, object dtype, Py_ssize_t n, object optimizer
 
 
 def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batch_size,
-          optimizer, seed, losses, backup, stop):
+          optimizer, seed, losses, backup, backup_valid, stop, scratch=None):
     """Run ``epochs`` epochs without the GIL (see ``NumpyEngine.train`` for the contract).
+
+    ``scratch`` (a dict owned by the network, or None) keeps the workspace, gradient and
+    shuffle buffers between calls.
 
     Returns ``(status, epoch, batch)``: status 0 done, 1 stopped by the flag, 2 non-finite
     loss, 3 non-finite update (epoch and batch say where).
@@ -449,18 +494,19 @@ def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batc
         raise ValueError("batch_size must be >= 1 and epochs >= 0")
     cdef Py_ssize_t rows = min(batch_size, n)
     cdef Job job
-    ws = plan.workspace(rows)
+    ws = _workspace(plan, rows, scratch)
     _fill(&job, plan, ws, rows)
-    grad = np.empty(plan.n_params, dtype=plan.dtype)
+    grad = _buffer(scratch, "grad", plan.n_params, plan.dtype)
     _fill_optimizer(&job, plan.dtype, plan.n_params, optimizer, params, backup, grad)
+    job.backup_valid = bool(backup_valid)
     job.X = _data(X, "X", t, -1)
     job.Y = _data(Y, "Y", t, -1)
     job.n, job.batch, job.epochs = n, batch_size, epochs
     job.shuffle = seed is not None
     job.seed = (int(seed) & 0xFFFFFFFFFFFFFFFF) if seed is not None else 0
     job.first_epoch = int(first_epoch) & 0xFFFFFFFFFFFFFFFF
-    order = np.empty(n if job.shuffle else 0, dtype=np.int64)
-    keys = np.empty((2 * n if job.shuffle else 0) * sizeof(KeyIndex), dtype=np.uint8)
+    order = _buffer(scratch, "order", n if job.shuffle else 0, np.int64)
+    keys = _buffer(scratch, "keys", (2 * n if job.shuffle else 0) * sizeof(KeyIndex), np.uint8)
     job.order = <int64_t*>_data(order, "order", cnp.NPY_INT64, -1)
     job.keys = <KeyIndex*>_data(keys, "keys", cnp.NPY_UINT8, -1)
     job.losses = <double*>_data(losses, "losses", cnp.NPY_FLOAT64, -1)

@@ -186,3 +186,53 @@ def test_both_engines_diverge_at_the_same_step_with_the_same_parameters():
     assert (ea, ba) == (eb, bb)
     np.testing.assert_allclose(pa, pb, rtol=1e-12)
     np.testing.assert_allclose(la, lb, rtol=1e-12)
+
+
+@pytest.mark.parametrize("batch_size", [4, 5])  # 8 or 7 steps per epoch: even, odd
+@pytest.mark.parametrize("validate", [False, True])  # one call for all epochs, or per epoch
+def test_divergence_restores_the_same_parameters_on_both_engines(batch_size, validate):
+    """Whatever the parity of the steps and however the epochs are split between engine
+    calls, a divergence leaves the parameters from before the step that produced it,
+    as the reference engine does; stale buffers from an earlier fit play no part."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(32, 4)) * 10, rng.normal(size=32) * 10
+    outcomes = []
+    for engine in ("numpy", "cython"):
+        net = fp.Network([4, 16, 1], activation="relu", loss="mse", engine=engine, seed=0)
+        net.fit(X, y, epochs=1, batch_size=3, lr=1e-6, shuffle=False)  # fills the buffers
+        with pytest.raises(fp.DivergenceError) as info:
+            net.fit(X, y, epochs=50, batch_size=batch_size, lr=30.0, shuffle=False,
+                    validation_data=(X, y) if validate else None)
+        outcomes.append((info.value.epoch, info.value.batch, net.params.copy()))
+    (ea, ba, pa), (eb, bb, pb) = outcomes
+    assert (ea, ba) == (eb, bb)
+    np.testing.assert_allclose(pa, pb, rtol=1e-12)
+
+
+def test_divergence_at_the_first_step_leaves_the_parameters_bitwise(engine):
+    X, y = np.ones((6, 2)), np.ones(6)
+    net = fp.Network([2, 3, 1], loss="mse", engine=engine, seed=0)
+    net.fit(X, y, epochs=2, batch_size=4, lr=0.1)  # the kept backup now holds other values
+    net.params[:] = 1e200  # the forward pass overflows: non-finite loss at step 0
+    before = net.params.copy()
+    for epochs, batch_size in ((1, 4), (1, 6), (3, 4)):  # odd and even numbers of steps
+        with pytest.raises(fp.DivergenceError) as info:
+            net.fit(X, y, epochs=epochs, batch_size=batch_size, lr=0.1)
+        assert info.value.batch == 0 and info.value.history.loss == []
+        assert net.params.tobytes() == before.tobytes()
+
+
+@pytest.mark.parametrize("batch_size", [4, 5, 32])
+def test_fit_calls_continue_where_the_last_one_ended(engine, batch_size):
+    """Two fit calls (with the buffers kept between them) train exactly as one call of
+    the same epochs, for either parity of steps."""
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(27, 3)), rng.integers(0, 2, size=27)
+    one = fp.Network([3, 8, 1], engine=engine, seed=2)
+    two = one.copy()
+    opt_one, opt_two = fp.SGD(0.1, momentum=0.9), fp.SGD(0.1, momentum=0.9)
+    h = one.fit(X, y, epochs=5, batch_size=batch_size, optimizer=opt_one, shuffle=False)
+    h1 = two.fit(X, y, epochs=2, batch_size=batch_size, optimizer=opt_two, shuffle=False)
+    h2 = two.fit(X, y, epochs=3, batch_size=batch_size, optimizer=opt_two, shuffle=False)
+    assert one.params.tobytes() == two.params.tobytes()
+    assert h.loss == h1.loss + h2.loss

@@ -108,6 +108,7 @@ class Network:
         self._biases = tuple(arch.bias_views(self.params))
         self._epochs_trained = 0
         self._lock = threading.Lock()
+        self._scratch: dict = {}  # training buffers kept between fit calls (training.py)
         self.history: History | None = None
 
     @classmethod
@@ -247,7 +248,7 @@ class Network:
         """``(loss, grad_weights, grad_biases)``: gradients of the mean loss on (X, y)."""
         Xv, Y = self._data(X, y)
         grad = np.empty_like(self.params)
-        loss = self._engine.loss_and_grad(self.arch, self.params, Xv, Y, grad)
+        loss = self._engine.loss_and_grad(self.arch, self.params, Xv, Y, grad, self._scratch)
         return loss, list(self.arch.weight_views(grad)), list(self.arch.bias_views(grad))
 
     def evaluate(self, X, y=None) -> dict:
@@ -270,7 +271,8 @@ class Network:
         Xv, Y = self._data(X, y)
         grad = np.empty_like(self.params)
         with self._exclusive("step"):
-            loss = self._engine.loss_and_grad(self.arch, self.params, Xv, Y, grad)
+            loss = self._engine.loss_and_grad(self.arch, self.params, Xv, Y, grad,
+                                              self._scratch)
             if not (np.isfinite(loss) and np.isfinite(grad).all()):
                 raise DivergenceError("non-finite loss or gradient: the step was not taken",
                                       epoch=0, batch=0)
@@ -307,6 +309,13 @@ class Network:
             Evaluated after every epoch into ``history.val_loss``/``val_accuracy``.
         progress : bool or "auto", default False
             Show a tqdm progress bar over epochs ("auto": only on a terminal).
+
+        Notes
+        -----
+        The network keeps its training buffers (gradient, the parameters before the last
+        step, the compiled engine's workspace for one batch) between ``fit`` calls, so
+        that repeated calls touch no fresh memory: about twice the parameters' size plus
+        ``batch_size`` × the layer widths. Copies and pickles do not carry them.
 
         Examples
         --------
@@ -432,7 +441,7 @@ class Network:
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        for key in ("_lock", "_weights", "_biases", "_engine"):
+        for key in ("_lock", "_weights", "_biases", "_engine", "_scratch"):
             state.pop(key)
         state["_engine_name"] = self._engine.name
         return state
@@ -442,6 +451,7 @@ class Network:
         self.__dict__.update(state)
         self._engine = get_engine(engine)
         self._lock = threading.Lock()
+        self._scratch = {}
         self._weights = tuple(self.arch.weight_views(self.params))
         self._biases = tuple(self.arch.bias_views(self.params))
 

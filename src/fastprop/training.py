@@ -51,7 +51,7 @@ def run_fit(net, X, Y, *, epochs, batch_size, optimizer, seed, first_epoch,
                       classification=net.is_classifier)
     net.history = history
     losses = np.full(max(epochs, 1), np.nan)
-    backup = net.params.copy()
+    backup = _kept(net._scratch, "backup", net.params)
     per_epoch = validation is not None or progress
     bar = _progress_bar(epochs, progress)
     done = 0
@@ -64,7 +64,7 @@ def run_fit(net, X, Y, *, epochs, batch_size, optimizer, seed, first_epoch,
                                  first_epoch=first_epoch + start, batch_size=batch_size,
                                  optimizer=optimizer, seed=seed,
                                  losses=losses[start:start + count], backup=backup,
-                                 stop=stop)
+                                 backup_valid=start > 0, stop=stop, scratch=net._scratch)
                 finally:
                     finished = np.isfinite(losses[start:start + count])
                     new = int(np.argmin(finished)) if not finished.all() else count
@@ -96,6 +96,16 @@ def run_fit(net, X, Y, *, epochs, batch_size, optimizer, seed, first_epoch,
             "parameters of its last completed step and net.history the epochs so far"
         )
     return history
+
+
+def _kept(scratch: dict, key: str, like: np.ndarray) -> np.ndarray:
+    """An array shaped like ``like``, kept in the network's ``scratch`` between ``fit``
+    calls: for a large network the training buffers are tens of megabytes, and fresh
+    pages cost a page fault and a zeroing each, every call."""
+    kept = scratch.get(key)
+    if kept is None or kept.shape != like.shape or kept.dtype != like.dtype:
+        kept = scratch[key] = np.empty_like(like)
+    return kept
 
 
 def _postfix(history: History) -> dict:

@@ -45,8 +45,8 @@ class CythonEngine(NumpyEngine):
     def loss(self, arch, params, X, Y) -> float:
         return _engine.loss(self._plan(arch), params, X, Y)
 
-    def loss_and_grad(self, arch, params, X, Y, grad) -> float:
-        return _engine.gradient(self._plan(arch), params, X, Y, grad)
+    def loss_and_grad(self, arch, params, X, Y, grad, scratch=None) -> float:
+        return _engine.gradient(self._plan(arch), params, X, Y, grad, scratch)
 
     def update(self, optimizer, params, grad) -> None:
         _engine.apply_update(optimizer, params, grad)
@@ -55,10 +55,10 @@ class CythonEngine(NumpyEngine):
         return _shuffle.epoch_order(n, seed, epoch)
 
     def train(self, arch, params, X, Y, *, epochs, first_epoch, batch_size, optimizer, seed,
-              losses, backup, stop) -> None:
+              losses, backup, backup_valid, stop, scratch=None) -> None:
         status, epoch, batch = _engine.train(
             self._plan(arch), params, X, Y, epochs=epochs, first_epoch=first_epoch,
             batch_size=batch_size, optimizer=optimizer, seed=seed, losses=losses,
-            backup=backup, stop=stop)
+            backup=backup, backup_valid=backup_valid, stop=stop, scratch=scratch)
         if status in (2, 3):
             raise _diverged(first_epoch + epoch, batch, "loss" if status == 2 else "update")

@@ -117,8 +117,9 @@ class NumpyEngine:
                 deltas.insert(0, delta)
         return deltas
 
-    def loss_and_grad(self, arch, params, X, Y, grad) -> float:
-        """Loss of the batch at ``params``; ``grad`` receives ∂L/∂p."""
+    def loss_and_grad(self, arch, params, X, Y, grad, scratch=None) -> float:
+        """Loss of the batch at ``params``; ``grad`` receives ∂L/∂p. (``scratch``: see
+        ``train``.)"""
         zs, acts = self.forward(arch, params, X)
         loss = _loss(arch.loss, zs[-1], acts[-1], Y)
         self.backward(arch, params, zs, acts, Y, grad)
@@ -157,17 +158,23 @@ class NumpyEngine:
         return epoch_order(n, seed, epoch)
 
     def train(self, arch, params, X, Y, *, epochs: int, first_epoch: int, batch_size: int,
-              optimizer, seed, losses, backup, stop) -> None:
+              optimizer, seed, losses, backup, backup_valid, stop, scratch=None) -> None:
         """Train ``epochs`` epochs; ``losses[e]`` receives epoch e's mean per-sample loss.
 
         Epoch e (counted from ``first_epoch``) visits the samples in
         ``shuffle.epoch_order(n, seed, e)`` (in their stored order when ``seed`` is None),
-        in batches of ``batch_size`` with the last partial batch kept. ``backup`` holds the
-        parameters before the latest update, so a divergence can be undone. Stops at a step
+        in batches of ``batch_size`` with the last partial batch kept. ``backup`` receives
+        the parameters before each update, so a divergence can be undone; when
+        ``backup_valid`` it already holds those of the previous call's last update (the
+        next epoch of one ``fit``), otherwise its contents are ignored. Stops at a step
         boundary when ``stop[0]`` is set (Ctrl-C), leaving ``losses`` NaN from there on.
+        ``scratch`` is a dict the caller keeps between calls for the engine's buffers
+        (the compiled engine's workspaces); this engine keeps nothing there.
         """
         n = X.shape[0]
         grad = np.empty_like(params)
+        if not backup_valid:
+            backup[...] = params
         for e in range(epochs):
             order = None if seed is None else self.epoch_order(n, seed, first_epoch + e)
             total = 0.0

@@ -56,12 +56,13 @@ class Objective:
         self.loss_scale, self.grad_scale = _SCALES[arch.loss](arch.sizes[-1])
         self.engine = get_engine(engine)
         self._views: list = []
+        self._scratch: dict = {}  # the engine's workspace, kept between batches
 
     def __call__(self, params: np.ndarray, X: np.ndarray, Y: np.ndarray,
                  grad: np.ndarray) -> float:
         """scikit-learn's loss of the batch (X, Y) at ``params``; ``grad`` receives its
         gradient (flat, fastprop's layout)."""
-        loss = self.engine.loss_and_grad(self.arch, params, X, Y, grad)
+        loss = self.engine.loss_and_grad(self.arch, params, X, Y, grad, self._scratch)
         if self.grad_scale != 1.0:
             grad *= self.grad_scale
         loss *= self.loss_scale
