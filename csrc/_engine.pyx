@@ -98,42 +98,81 @@ cdef void forward(const Net* net, const floating* params, const floating* x,
             a_in = out
 
 
+cdef double forward_loss(const Net* net, const floating* params, const floating* x,
+                         const floating* y, Py_ssize_t rows, const Work* w) noexcept nogil:
+    """Forward, then the fused loss and output δ (into the workspace's d0); returns L."""
+    cdef floating* base = <floating*>w.base
+    cdef Py_ssize_t last = net.n_layers - 1
+    forward(net, params, x, rows, w)
+    return output_loss_delta(net.loss, net.act[last], base + w.z_out, base + w.a_out, y,
+                             base + w.d0, rows, net.sizes[net.n_layers],
+                             <floating>net.slope)
+
+
+cdef floating* backward_layer(const Net* net, Py_ssize_t l, const floating* params,
+                              const floating* x, Py_ssize_t rows, const Work* w,
+                              floating* delta, floating* grad) noexcept nogil:
+    """Layer l's gradient into ``grad`` from its δ; returns δ_{l−1} (in the workspace's
+    other δ buffer), or NULL for the first layer."""
+    cdef floating* base = <floating*>w.base
+    cdef Py_ssize_t n_in = net.sizes[l], n_out = net.sizes[l + 1]
+    cdef const floating* a_in = x if l == 0 else base + w.a_off[l]
+    cdef floating* delta_in = NULL
+    if l > 0:
+        delta_in = base + (w.d1 if delta == base + w.d0 else w.d0)
+    dense_backward(a_in, params + net.w_off[l], delta, grad + net.w_off[l],
+                   grad + net.b_off[l] if net.b_off != NULL else NULL,
+                   delta_in, rows, n_in, n_out)
+    if l > 0:  # δ_{l−1} = (δ_l·W_lᵀ) ⊙ f′(a_l)
+        times_derivative(net.act[l - 1], a_in, delta_in, rows * n_in, <floating>net.slope)
+    return delta_in
+
+
 cdef double loss_and_grad(const Net* net, const floating* params, const floating* x,
                           const floating* y, Py_ssize_t rows, const Work* w,
                           floating* grad) noexcept nogil:
     """Forward, the fused loss and output δ, then backward into ``grad``; returns L."""
-    cdef floating* base = <floating*>w.base
-    cdef Py_ssize_t l, last = net.n_layers - 1, n_in, n_out
-    cdef floating* delta = base + w.d0
-    cdef floating* spare = base + w.d1
-    cdef floating* swap
-    cdef const floating* a_in
-    forward(net, params, x, rows, w)
-    cdef double loss = output_loss_delta(net.loss, net.act[last], base + w.z_out,
-                                         base + w.a_out, y, delta, rows,
-                                         net.sizes[net.n_layers], <floating>net.slope)
-    for l in range(last, -1, -1):
-        n_in, n_out = net.sizes[l], net.sizes[l + 1]
-        a_in = x if l == 0 else base + w.a_off[l]
-        dense_backward(a_in, params + net.w_off[l], delta, grad + net.w_off[l],
-                       grad + net.b_off[l] if net.b_off != NULL else NULL,
-                       spare if l > 0 else NULL, rows, n_in, n_out)
-        if l > 0:  # δ_{l−1} = (δ_l·W_lᵀ) ⊙ f′(a_l)
-            times_derivative(net.act[l - 1], a_in, spare, rows * n_in, <floating>net.slope)
-            swap = delta
-            delta = spare
-            spare = swap
+    cdef double loss = forward_loss(net, params, x, y, rows, w)
+    cdef floating* delta = <floating*>w.base + w.d0
+    cdef Py_ssize_t l
+    for l in range(net.n_layers - 1, -1, -1):
+        delta = backward_layer(net, l, params, x, rows, w, delta, grad)
     return loss
 
 
-cdef int update(Job* job, const floating* cur, floating* nxt) noexcept nogil:
-    job.t += 1
+cdef int update(Job* job, const floating* cur, floating* nxt, Py_ssize_t start,
+                Py_ssize_t stop) noexcept nogil:
+    """The optimizer step for parameters [start, stop) of the flat buffer (``job.t`` is
+    the step's number); 1 if a new parameter is not finite."""
+    cdef floating* s1 = <floating*>job.state1 + start if job.state1 != NULL else NULL
     if job.optimizer == 0:
-        return sgd_update(job.n_params, cur, nxt, <floating*>job.grad, <floating*>job.state1,
-                          job.lr, job.momentum, job.nesterov, job.weight_decay)
-    return adam_update(job.n_params, cur, nxt, <floating*>job.grad, <floating*>job.state1,
-                       <floating*>job.state2, job.lr, job.beta1, job.beta2, job.eps,
-                       job.weight_decay, job.t)
+        return sgd_update(stop - start, cur + start, nxt + start,
+                          <floating*>job.grad + start, s1, job.lr, job.momentum,
+                          job.nesterov, job.weight_decay)
+    return adam_update(stop - start, cur + start, nxt + start, <floating*>job.grad + start,
+                       s1, <floating*>job.state2 + start, job.lr, job.beta1, job.beta2,
+                       job.eps, job.weight_decay, job.t)
+
+
+cdef int train_step(Job* job, const floating* cur, floating* nxt, const floating* x,
+                    const floating* y, Py_ssize_t rows, double* loss) noexcept nogil:
+    """One step: forward, loss, then backward layer by layer, each layer's parameters
+    updated (into ``nxt``) as soon as its gradient is known, while that gradient is
+    still in cache. Returns 0, DIVERGED_LOSS (nothing updated) or DIVERGED_UPDATE."""
+    cdef const Net* net = &job.net
+    cdef floating* grad = <floating*>job.grad
+    cdef floating* delta = <floating*>job.work.base + job.work.d0
+    cdef Py_ssize_t l, end = job.n_params
+    cdef int bad = 0
+    loss[0] = forward_loss(net, cur, x, y, rows, &job.work)
+    if not isfinite(loss[0]):
+        return DIVERGED_LOSS
+    job.t += 1
+    for l in range(net.n_layers - 1, -1, -1):
+        delta = backward_layer(net, l, cur, x, rows, &job.work, delta, grad)
+        bad |= update(job, cur, nxt, net.w_off[l], end)
+        end = net.w_off[l]
+    return DIVERGED_UPDATE if bad else 0
 
 
 cdef void swap_contents(floating* a, floating* b, Py_ssize_t n) noexcept nogil:
@@ -174,7 +213,6 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
     cdef int status = DONE
     cdef clock_t last_tick = clock(), last_signal = last_tick, now
     cdef long interval = 1, countdown = 1
-    cdef int bad
     if (job.epochs * batches) % 2 == 1:
         if job.backup_valid:
             swap_contents(params, backup, job.n_params)
@@ -204,13 +242,8 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
             else:
                 xb = X + start * n_in
                 yb = Y + start * k
-            loss = loss_and_grad(net, cur, xb, yb, rows, w, <floating*>job.grad)
-            if not isfinite(loss):
-                status = DIVERGED_LOSS
-                break
-            bad = update(job, cur, prev)
-            if bad:
-                status = DIVERGED_UPDATE
+            status = train_step(job, cur, prev, xb, yb, rows, &loss)
+            if status != DONE:
                 break
             swap = cur
             cur = prev
@@ -448,10 +481,11 @@ def apply_update(optimizer, params, grad):
     _fill_optimizer(&job, params.dtype, params.shape[0], optimizer, params, params, grad)
     cdef int bad
     with nogil:
+        job.t += 1
         if t == cnp.NPY_FLOAT32:
-            bad = update[float](&job, <float*>job.params, <float*>job.params)
+            bad = update[float](&job, <float*>job.params, <float*>job.params, 0, job.n_params)
         else:
-            bad = update[double](&job, <double*>job.params, <double*>job.params)
+            bad = update[double](&job, <double*>job.params, <double*>job.params, 0, job.n_params)
     optimizer.t = job.t
     return not bad
 

@@ -14,7 +14,7 @@ plain loops otherwise (``BLAS_MIN_FLOPS``). All arrays are row-major and contigu
 """
 
 from libc.math cimport exp, expf, log, log1p, log1pf, logf, tanh, tanhf
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 from cython cimport floating
 
 from _blas cimport gemm
@@ -117,19 +117,20 @@ cdef inline void times_derivative(int act, const floating* a, floating* delta, P
 cdef inline void dense_forward(const floating* a_in, const floating* W, const floating* b,
                                floating* z, Py_ssize_t rows, Py_ssize_t n_in,
                                Py_ssize_t n_out) noexcept nogil:
-    """z = a_in·W + b  (b may be NULL: no bias)."""
+    """z = a_in·W + b  (b may be NULL: no bias).
+
+    Through BLAS the bias is fused into the product: z is filled with b row by row and
+    the GEMM adds a_in·W to it (beta = 1), which also spares BLAS its zeroing of z."""
     cdef Py_ssize_t r, k, j
     cdef floating x
     cdef floating* zr
     cdef const floating* wk
     if rows * n_in * n_out >= BLAS_MIN_FLOPS:
-        gemm(False, False, <int>rows, <int>n_out, <int>n_in, 1, a_in, <int>n_in, W,
-             <int>n_out, 0, z, <int>n_out)
         if b != NULL:
             for r in range(rows):
-                zr = z + r * n_out
-                for j in range(n_out):
-                    zr[j] = zr[j] + b[j]
+                memcpy(z + r * n_out, b, n_out * sizeof(floating))
+        gemm(False, False, <int>rows, <int>n_out, <int>n_in, 1, a_in, <int>n_in, W,
+             <int>n_out, 1 if b != NULL else 0, z, <int>n_out)
         return
     for r in range(rows):
         zr = z + r * n_out
