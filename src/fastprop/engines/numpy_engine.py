@@ -18,11 +18,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import expit
 
 from ..architecture import Architecture
 from ..errors import DivergenceError
 from ..shuffle import epoch_order
+
+
+def _sigmoid(z):
+    # SciPy's expit: exact 0 or 1 in the far tails, never NaN. Imported on first use:
+    # scipy.special costs ~200 ms to import, which the compiled engine (this class's
+    # subclass) never needs.
+    from scipy.special import expit
+
+    return expit(z)
 
 
 def _softmax(z):
@@ -35,7 +43,7 @@ ACTIVATE = {
     "identity": lambda z, s: z,
     "relu": lambda z, s: np.maximum(z, 0),
     "leaky_relu": lambda z, s: np.where(z > 0, z, s * z),
-    "sigmoid": lambda z, s: expit(z),
+    "sigmoid": lambda z, s: _sigmoid(z),
     "tanh": lambda z, s: np.tanh(z),
     "softmax": lambda z, s: _softmax(z),
 }
