@@ -18,7 +18,7 @@ from .impls import IMPLS, load_libraries
 from .throughput import run_workload
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("throughput", "memory", "denormals")
+SECTIONS = ("throughput", "estimators", "memory", "denormals")
 
 
 def _list(text: str, allowed, what: str) -> list[str]:
@@ -34,7 +34,8 @@ def parse_args(argv, prog="python -m benchmarks"):
         prog=prog,
         description="Training throughput (samples/s: forward + backward + SGD update) of "
                     "fastprop against its NumPy engine, PyTorch and scikit-learn; GEMM "
-                    "ceiling, memory, allocations per step, denormals. (`fastprop bench "
+                    "ceiling, fastprop.sklearn against scikit-learn, memory, allocations "
+                    "per step, denormals. (`fastprop bench "
                     "--fastprop-only` times fastprop alone.)")
     p.add_argument("--quick", action="store_true",
                    help="short run: 3 repeats of ≥ 0.05 s, shorter memory/denormal checks")
@@ -118,6 +119,16 @@ def main(argv=None, prog="python -m benchmarks") -> int:
                                                 args.min_time, log,
                                                 pause=0.3 if threads > 1 else 0.0)
             results["runs"].append(run)
+    if "estimators" in args.sections:
+        log("estimators: fastprop.sklearn against scikit-learn (1 thread)")
+        from . import estimators
+
+        if IMPLS["sklearn"].missing():
+            results["estimators"] = []
+            log("  skipped: " + IMPLS["sklearn"].missing())
+        else:
+            with machine.limit_threads(1):
+                results["estimators"] = estimators.run(args.quick, repeats=3, log=log)
     if "memory" in args.sections:
         log("memory: imports, peak RSS, allocations per step")
         results["memory"] = run_memory(args)

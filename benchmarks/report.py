@@ -183,6 +183,11 @@ def markdown(results: dict) -> str:
         met = "–" if t["met"] is None else "**met**" if t["met"] else "**not met**"
         add(f"| {t['target']} | {t['shown'] or 'not measured'} | {met} |")
     add("")
+    if results.get("estimators"):
+        from .estimators import markdown as estimators_markdown
+
+        lines += estimators_markdown(results["estimators"])
+        add("")
     add(_memory_markdown(results))
     return "\n".join(lines).rstrip() + "\n"
 

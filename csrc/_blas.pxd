@@ -8,7 +8,7 @@ C = op(A)·op(B) is computed as the column-major Cᵀ = op(B)ᵀ·op(A)ᵀ (as s
 """
 
 from cython cimport floating
-from scipy.linalg.cython_blas cimport dgemm, sgemm
+from scipy.linalg.cython_blas cimport ddot, dgemm, sdot, sgemm
 
 
 cdef inline void gemm(bint trans_a, bint trans_b, int M, int N, int K, floating alpha,
@@ -27,3 +27,12 @@ cdef inline void gemm(bint trans_a, bint trans_b, int M, int N, int K, floating 
     else:
         sgemm(&tb, &ta, &N, &M, &K, &alpha, <float*>B, &ldb, <float*>A, &lda, &beta,
               C, &ldc)
+
+
+cdef inline double dot(Py_ssize_t n, const floating* x, const floating* y) noexcept nogil:
+    """Σ x_i·y_i through BLAS (as NumPy's ``np.dot`` of two vectors computes it)."""
+    cdef int n_ = <int>n, one = 1
+    if floating is double:
+        return ddot(&n_, <double*>x, &one, <double*>y, &one)
+    else:
+        return sdot(&n_, <float*>x, &one, <float*>y, &one)

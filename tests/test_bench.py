@@ -81,3 +81,17 @@ def test_no_allocation_per_step(harness):
         pytest.skip(counts["skipped"])
     # an allocating step would show >= 1 call per step; one-offs (the history) are fractions
     assert counts["fastprop/tiny-3-2-1"]["calls_per_step"] < 0.1
+
+
+def test_estimators_section_fits_the_same_model(harness, monkeypatch, tmp_path, capsys):
+    from benchmarks import estimators
+
+    monkeypatch.setattr(estimators, "DATASETS", (("iris", "load_iris", "MLPClassifier"),))
+    monkeypatch.setattr(estimators, "SETTINGS", (("adam", 16),))
+    code = harness.main(["--quick", "--sections", "estimators", "--out", str(tmp_path)])
+    assert code == 0
+    results = json.loads(next(tmp_path.glob("*.json")).read_text())
+    (row,) = results["estimators"]
+    assert row["dataset"] == "iris" and row["same_model"] and row["epochs"] == 20
+    assert row["sklearn_s"] > 0 and row["fastprop_s"] > 0
+    assert "| iris (150 × 4) | MLPClassifier | adam | 16 | 20 |" in capsys.readouterr().out

@@ -234,3 +234,61 @@ def test_diverging_training_raises_scikit_learns_error():
     with pytest.raises(ValueError, match="non-finite parameter weights"):
         quiet(MLPRegressor(hidden_layer_sizes=(4,), solver="sgd", learning_rate_init=1.0,
                            max_iter=5, random_state=0).fit, X, np.arange(20.0) * 1e150)
+
+
+@pytest.mark.parametrize("solver, extra", [
+    ("sgd", dict(momentum=0.9, nesterovs_momentum=True, alpha=1e-3)),
+    ("sgd", dict(momentum=0.0, learning_rate="invscaling", alpha=0.0, shuffle=False)),
+    ("adam", dict(alpha=1e-2)),
+])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kind", ["multiclass", "multilabel", "regression"])
+def test_compiled_epoch_is_the_python_loop_bit_for_bit(monkeypatch, solver, extra, dtype, kind):
+    """The compiled engine runs a whole scikit-learn epoch in one call; it must compute
+    exactly what the loop of per-batch steps computes (the reference path, still used
+    for sparse X and the NumPy engine) on the same engine."""
+    from fastprop.engines.cython_engine import CythonEngine
+
+    if kind == "multiclass":
+        X, y = make_classification(157, 7, n_informative=5, n_classes=3, random_state=1)
+        Est = MLPClassifier
+    elif kind == "multilabel":
+        X, y = make_multilabel_classification(157, 7, n_classes=3, random_state=1)
+        Est = MLPClassifier
+    else:
+        X, y = make_regression(157, 7, n_targets=2, random_state=1)
+        Est = MLPRegressor
+    X = X.astype(dtype)
+    fits = []
+    for compiled in (True, False):
+        with monkeypatch.context() as m:
+            if not compiled:  # no compiled epoch: the solver falls back to its step loop
+                m.setattr(CythonEngine, "sklearn_epoch", None)
+            est = Est(hidden_layer_sizes=(9, 5), solver=solver, batch_size=20, max_iter=6,
+                      random_state=0, tol=0, engine="cython", **extra)
+            quiet(est.fit, X, y)
+        fits.append(est)
+    a, b = fits
+    assert a.loss_curve_ == b.loss_curve_ and a.n_iter_ == b.n_iter_ == 6
+    for wa, wb in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        assert wa.dtype == dtype and wa.tobytes() == wb.tobytes()
+
+
+def test_compiled_epoch_rejects_an_order_out_of_range():
+    from fastprop.engines import get_engine
+    from fastprop.optim import SGD
+
+    est = quiet(MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0).fit,
+                np.eye(5), [0, 1, 0, 1, 1])
+    arch = est._arch()
+    params = est._pack(arch)
+    before = params.copy()
+    opt = SGD(0.1)
+    opt.bind(arch.n_params, arch.dtype)
+    X, Y = np.eye(5), np.ones((5, 1))
+    for order in (np.array([0, 1, 2, 3, 5]), np.array([0, 1, -1, 3, 4]), np.arange(4)):
+        with pytest.raises(ValueError, match="order"):
+            get_engine("cython").sklearn_epoch(arch, params, X, Y, order, 2, opt,
+                                               loss_scale=1.0, grad_scale=1.0, alpha=0.0,
+                                               sk_eps=-1.0)
+        assert params.tobytes() == before.tobytes()

@@ -51,6 +51,16 @@ class CythonEngine(NumpyEngine):
     def update(self, optimizer, params, grad) -> None:
         _engine.apply_update(optimizer, params, grad)
 
+    def sklearn_epoch(self, arch, params, X, Y, order, batch_size, optimizer, *, loss_scale,
+                      grad_scale, alpha, sk_eps, scratch=None) -> float:
+        """One epoch of scikit-learn's stochastic solver in one compiled call (see
+        ``fastprop.sklearn._solver``); returns the sum of batch loss × batch size."""
+        stop = np.zeros(1, dtype=np.int8)  # Ctrl-C: KeyboardInterrupt from the signal check
+        return _engine.sklearn_epoch(
+            self._plan(arch), params, X, Y, order, batch_size, optimizer,
+            loss_scale=loss_scale, grad_scale=grad_scale, alpha=alpha, sk_eps=sk_eps,
+            stop=stop, scratch=scratch)
+
     def epoch_order(self, n, seed, epoch):
         return _shuffle.epoch_order(n, seed, epoch)
 

@@ -20,7 +20,7 @@ import scipy.sparse
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.optimize import _check_optimize_result
 
@@ -260,8 +260,8 @@ class BaseMLP(BaseEstimator):
                               "sample size. It is going to be clipped", stacklevel=3)
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
-        Y_buffer = np.empty((batch_size, Y_train.shape[1]), dtype=params.dtype)
-        X_buffer = None if sparse else np.empty((batch_size, X_train.shape[1]), params.dtype)
+        if not sparse:
+            X_train = np.ascontiguousarray(X_train, dtype=params.dtype)
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
@@ -269,19 +269,9 @@ class BaseMLP(BaseEstimator):
                     order = np.arange(n_samples)
                     self._random_state.shuffle(order)
                     sample_idx = sample_idx[order]
-                accumulated_loss = 0.0
-                for batch in gen_batches(n_samples, batch_size):
-                    if not self.shuffle:
-                        X_batch, Y_batch = X_train[batch], Y_train[batch]
-                    else:
-                        rows = sample_idx[batch]
-                        Y_batch = np.take(Y_train, rows, axis=0, out=Y_buffer[:len(rows)])
-                        X_batch = X_train[rows] if X_buffer is None else \
-                            np.take(X_train, rows, axis=0, out=X_buffer[:len(rows)])
-                    if sparse:
-                        X_batch = X_batch.toarray()
-                    loss = solver.step(params, X_batch, Y_batch)
-                    accumulated_loss += loss * (batch.stop - batch.start)
+                accumulated_loss = solver.epoch(params, X_train, Y_train,
+                                                sample_idx if self.shuffle else None,
+                                                batch_size)
                 self.n_iter_ += 1
                 self.loss_ = accumulated_loss / n_samples
                 self.t_ += n_samples

@@ -124,6 +124,43 @@ class StochasticSolver:
         self.optimizer.bind(arch.n_params, arch.dtype)
         self._grad = np.empty(arch.n_params, dtype=arch.dtype)
 
+    def epoch(self, params: np.ndarray, X, Y: np.ndarray, order: np.ndarray | None,
+              batch_size: int) -> float:
+        """One epoch over the rows of (X, Y) in ``order`` (None: stored order), in
+        batches of ``batch_size`` (the last one partial); returns Σ batch loss × rows.
+
+        With the compiled engine and dense X the whole epoch is one call without the GIL
+        (``X`` must then be C-contiguous in the parameters' dtype); otherwise (NumPy
+        engine, sparse X) a loop of ``step`` calls, which is the reference."""
+        objective = self.objective
+        compiled = getattr(objective.engine, "sklearn_epoch", None)
+        if compiled is not None and isinstance(X, np.ndarray):
+            adam = isinstance(self.optimizer, Adam)
+            return compiled(objective.arch, params, X, Y,
+                            None if order is None else np.ascontiguousarray(order, np.int64),
+                            batch_size, self.optimizer, loss_scale=objective.loss_scale,
+                            grad_scale=objective.grad_scale, alpha=objective.alpha,
+                            sk_eps=self.epsilon if adam else -1.0,
+                            scratch=objective._scratch)
+        n = X.shape[0]
+        Y_buffer = np.empty((min(batch_size, n), Y.shape[1]), dtype=params.dtype)
+        X_buffer = None if not isinstance(X, np.ndarray) else \
+            np.empty((min(batch_size, n), X.shape[1]), params.dtype)
+        accumulated_loss = 0.0
+        for start in range(0, n, batch_size):
+            batch = slice(start, min(start + batch_size, n))
+            if order is None:
+                X_batch, Y_batch = X[batch], Y[batch]
+            else:
+                rows = order[batch]
+                Y_batch = np.take(Y, rows, axis=0, out=Y_buffer[:len(rows)])
+                X_batch = X[rows] if X_buffer is None else \
+                    np.take(X, rows, axis=0, out=X_buffer[:len(rows)])
+            if not isinstance(X_batch, np.ndarray):  # sparse
+                X_batch = X_batch.toarray()
+            accumulated_loss += self.step(params, X_batch, Y_batch) * (batch.stop - batch.start)
+        return accumulated_loss
+
     def step(self, params: np.ndarray, X: np.ndarray, Y: np.ndarray) -> float:
         """One update on the batch (X, Y); returns the batch's loss before it."""
         loss = self.objective(params, X, Y, self._grad)
