@@ -117,7 +117,8 @@ def main(argv=None, prog="python -m benchmarks") -> int:
                         WORKLOADS[name], 0.05 if args.quick else 0.2)
                     run["rows"] += run_workload(WORKLOADS[name], args.impls, args.repeats,
                                                 args.min_time, log,
-                                                pause=0.3 if threads > 1 else 0.0)
+                                                pause=0.3 if threads > 1 else 0.0,
+                                                gemm_size=args.gemm_size)
             results["runs"].append(run)
     if "estimators" in args.sections:
         log("estimators: fastprop.sklearn against scikit-learn (1 thread)")

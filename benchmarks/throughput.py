@@ -12,6 +12,13 @@ a while after their last task: a call made right after another library's call fi
 core taken by those spinning workers (measured: fastprop on mnist-mlp at 2 threads, 132 k
 samples/s alone, 89 k right after the NumPy engine). So every timed call is preceded by
 a pause (``pause``, 0.3 s at 2+ threads) that lets the other pools go to sleep.
+
+The machine's GEMM rate (the ceiling's numerator) is timed in the same rounds — one
+NumPy matmul of ``gemm_size``² matrices in the workload's dtype after the
+implementations — and its median kept with the rows, so that "% of ceiling" is a ratio
+of two figures measured under the same load, as fastprop ÷ PyTorch is. (A GEMM rate
+measured once before all workloads drifted by up to 30 % from the rate during a
+workload's rounds on these shared cores, and gave shares of the ceiling over 100 %.)
 """
 
 from __future__ import annotations
@@ -27,11 +34,19 @@ from .machine import OthersMeter
 
 
 def run_workload(workload: Workload, impls, repeats: int, min_time: float,
-                 log=print, pause: float = 0.0) -> list[dict]:
+                 log=print, pause: float = 0.0, gemm_size: int | None = None) -> list[dict]:
     """One row per implementation: samples/s (median), every repeat's rate, the samples
-    and epochs of a timed call, a note (why skipped, or how it differs), and how many
-    cores other processes kept busy during the timed rounds."""
+    and epochs of a timed call, a note (why skipped, or how it differs), how many
+    cores other processes kept busy during the timed rounds and, with ``gemm_size``,
+    the GEMM rate (FLOP/s, median) timed in the same rounds."""
     X, y = make_data(workload)
+    gemm_rates: list[float] = []
+    if gemm_size:
+        rng = np.random.default_rng(0)
+        a, b = (rng.standard_normal((gemm_size, gemm_size)).astype(workload.dtype)
+                for _ in range(2))
+        c = np.empty_like(a)
+        np.matmul(a, b, out=c)  # warm-up
     rows, active = [], []
     log(f"  {workload.name}")
     for name in impls:
@@ -59,7 +74,15 @@ def run_workload(workload: Workload, impls, repeats: int, min_time: float,
                 time.sleep(pause)
                 seconds = time_call(train, row["samples"], row["epochs"])
                 row["rates"].append(row["samples_per_repeat"] / seconds)
+            if gemm_size:
+                time.sleep(pause)
+                start = time.perf_counter()
+                np.matmul(a, b, out=c)
+                gemm_rates.append(2.0 * gemm_size**3 / (time.perf_counter() - start))
     for row, _ in active:
+        if gemm_rates:
+            row["gemm_flops"] = float(np.median(gemm_rates))
+            row["gemm_rates"] = gemm_rates
         row["others_cores"] = others.result
         row["samples_per_s"] = float(np.median(row["rates"]))
         spread = (max(row["rates"]) - min(row["rates"])) / row["samples_per_s"]
