@@ -12,7 +12,7 @@ import numpy as np
 from .numpy_engine import NumpyEngine, _diverged
 
 try:
-    from .. import _engine, _shuffle
+    from .. import _engine, _shuffle, _sklearn_epoch
 except ImportError as exc:  # pragma: no cover - a broken install
     raise ImportError(
         "fastprop's compiled extension is missing: reinstall with `pip install .` "
@@ -56,7 +56,7 @@ class CythonEngine(NumpyEngine):
         """One epoch of scikit-learn's stochastic solver in one compiled call (see
         ``fastprop.sklearn._solver``); returns the sum of batch loss × batch size."""
         stop = np.zeros(1, dtype=np.int8)  # Ctrl-C: KeyboardInterrupt from the signal check
-        return _engine.sklearn_epoch(
+        return _sklearn_epoch.sklearn_epoch(
             self._plan(arch), params, X, Y, order, batch_size, optimizer,
             loss_scale=loss_scale, grad_scale=grad_scale, alpha=alpha, sk_eps=sk_eps,
             stop=stop, scratch=scratch)

@@ -1,0 +1,110 @@
+# cython: language_level=3
+"""Argument checks of the compiled entry points: every array a kernel will read or write
+is checked here (type, dtype, contiguity, size) and its pointer put into a ``Job``."""
+
+cimport numpy as cnp
+
+from _step cimport Job
+
+import numpy as np
+
+cdef extern from *:
+    """
+    static double fastprop_empty = 0;  /* the address given for an empty array */
+    """
+    double fastprop_empty
+
+
+cdef inline void* _data(object arr, str name, int typenum, Py_ssize_t size) except NULL:
+    """Pointer to a C-contiguous array of ``typenum`` and ``size`` elements, else TypeError."""
+    if not isinstance(arr, cnp.ndarray):
+        raise TypeError(f"{name} must be a numpy array")
+    cdef cnp.ndarray a = <cnp.ndarray>arr
+    if cnp.PyArray_TYPE(a) != typenum or not cnp.PyArray_IS_C_CONTIGUOUS(a):
+        raise TypeError(f"{name} must be a C-contiguous array of type number {typenum}, "
+                        f"got {a.dtype} (contiguous: {bool(cnp.PyArray_IS_C_CONTIGUOUS(a))})")
+    if size >= 0 and cnp.PyArray_SIZE(a) != size:
+        raise ValueError(f"{name} must have {size} elements, got {cnp.PyArray_SIZE(a)}")
+    if cnp.PyArray_SIZE(a) == 0:
+        return <void*>&fastprop_empty
+    return cnp.PyArray_DATA(a)
+
+
+cdef inline int _typenum(object dtype):
+    return cnp.NPY_FLOAT32 if dtype == np.float32 else cnp.NPY_FLOAT64
+
+
+cdef inline void _fill(Job* job, object plan, object ws, Py_ssize_t rows) except *:
+    buf, a_off, offs = ws
+    cdef int t = _typenum(plan.dtype)
+    cdef Py_ssize_t L = len(plan.sizes) - 1
+    job.net.n_layers = L
+    job.net.sizes = <const Py_ssize_t*>_data(plan.sizes, "sizes", cnp.NPY_INTP, L + 1)
+    job.net.act = <const int*>_data(plan.act, "act", cnp.NPY_INT, L)
+    job.net.w_off = <const Py_ssize_t*>_data(plan.w_off, "w_off", cnp.NPY_INTP, L)
+    job.net.b_off = <const Py_ssize_t*>_data(plan.b_off, "b_off", cnp.NPY_INTP, L) \
+        if plan.bias else NULL
+    job.net.loss = plan.loss
+    job.net.slope = plan.slope
+    job.work.base = _data(buf, "workspace", t, -1)
+    job.work.a_off = <const Py_ssize_t*>_data(a_off, "a_off", cnp.NPY_INTP, L + 1)
+    job.work.z_out, job.work.a_out, job.work.d0, job.work.d1, job.work.xb, job.work.yb = offs
+    job.n_params = plan.n_params
+
+
+cdef inline object _workspace(object plan, Py_ssize_t rows, object scratch):
+    """``plan.workspace(rows)``, kept in ``scratch`` (a dict owned by one network) and
+    reused by the next call with the same plan and rows: a large network's workspace
+    is megabytes, and fresh pages cost a page fault and a zeroing each."""
+    if scratch is None:
+        return plan.workspace(rows)
+    kept = scratch.get("workspace")
+    if kept is None or kept[0] is not plan or kept[1] != rows:
+        kept = scratch["workspace"] = (plan, rows, plan.workspace(rows))
+    return kept[2]
+
+
+cdef inline object _buffer(object scratch, str key, Py_ssize_t size, object dtype):
+    """A 1-D array of ``size`` elements of ``dtype``, kept in ``scratch`` (a view of
+    the kept array when that is longer)."""
+    if scratch is None:
+        return np.empty(size, dtype=dtype)
+    kept = scratch.get(key)
+    if kept is None or kept.dtype != dtype or kept.shape[0] < size:
+        kept = scratch[key] = np.empty(size, dtype=dtype)
+    return kept[:size]
+
+
+cdef inline Py_ssize_t _rows_checked(object plan, object X, object Y, str name="X") except -1:
+    cdef Py_ssize_t n = X.shape[0] if isinstance(X, cnp.ndarray) and X.ndim == 2 else -1
+    if n <= 0 or X.shape[1] != plan.n_in:
+        raise ValueError(f"{name} must be 2-D with {plan.n_in} columns and >= 1 row")
+    if Y is not None and (not isinstance(Y, cnp.ndarray) or Y.shape != (n, plan.n_out)):
+        raise ValueError(f"Y must have shape ({n}, {plan.n_out})")
+    return n
+
+
+cdef inline void _fill_optimizer(Job* job, object dtype, Py_ssize_t n, object optimizer, object params,
+                          object backup, object grad) except *:
+    cdef int t = _typenum(dtype)
+    job.n_params = n
+    job.params = _data(params, "params", t, n)
+    job.backup = _data(backup, "backup", t, n)
+    job.grad = _data(grad, "grad", t, n)
+    job.lr, job.weight_decay, job.t = optimizer.lr, optimizer.weight_decay, optimizer.t
+    if optimizer.kind == "sgd":
+        job.optimizer, job.momentum, job.nesterov = 0, optimizer.momentum, optimizer.nesterov
+        job.state1 = _data(optimizer.state["momentum_buffer"], "momentum_buffer", t, n) \
+            if optimizer.momentum else NULL
+    elif optimizer.kind == "adam":
+        job.optimizer = 1
+        job.beta1, job.beta2 = optimizer.betas
+        job.eps = optimizer.eps
+        job.state1 = _data(optimizer.state["exp_avg"], "exp_avg", t, n)
+        job.state2 = _data(optimizer.state["exp_avg_sq"], "exp_avg_sq", t, n)
+    else:
+        raise ValueError(f"unknown optimizer kind {optimizer.kind!r}")
+
+
+cdef inline int _reraise() except -1:
+    return -1  # the exception set by PyErr_CheckSignals propagates from here

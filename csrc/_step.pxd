@@ -1,0 +1,164 @@
+# cython: language_level=3
+"""One training step over flat buffers: the structs that describe a network, its
+workspace and a training job, and the passes (forward, loss, backward, update) that the
+epoch drivers (``_engine.pyx``, ``_sklearn_epoch.pyx``) run. Everything here runs
+without the GIL and trusts its arguments: the drivers check them (``_checks.pxd``).
+"""
+
+from libc.math cimport isfinite
+from libc.stdint cimport int64_t, uint64_t
+from cython cimport floating
+
+from _layers cimport activate, dense_backward, dense_forward, output_loss_delta
+from _layers cimport times_derivative
+from _optim cimport adam_update, sgd_update
+from _order cimport KeyIndex
+
+# Outcomes of a step and of an epoch driver
+cdef enum:
+    DONE = 0
+    STOPPED = 1          # the stop flag was set (Ctrl-C): ended at a step boundary
+    DIVERGED_LOSS = 2    # non-finite loss at a step: parameters before the previous update
+    DIVERGED_UPDATE = 3  # the update made a parameter non-finite: it was not applied
+    PY_ERROR = 4         # a Python exception (KeyboardInterrupt) raised by a signal check
+
+
+ctypedef struct Net:
+    Py_ssize_t n_layers
+    const Py_ssize_t* sizes     # n_layers + 1 layer sizes
+    const int* act              # activation code of each layer
+    const Py_ssize_t* w_off     # offset of W_l in the flat buffer
+    const Py_ssize_t* b_off     # offset of b_l, or NULL (no biases)
+    int loss
+    double slope
+
+
+ctypedef struct Work:           # one workspace buffer, sized for `rows` samples
+    void* base
+    const Py_ssize_t* a_off     # a_l (l = 1 … L−1) at base + a_off[l]
+    Py_ssize_t z_out, a_out, d0, d1, xb, yb
+
+
+ctypedef struct Job:            # everything train() needs, prepared with the GIL
+    Net net
+    Work work
+    const void* X
+    const void* Y
+    Py_ssize_t n, batch, n_params
+    void* params
+    void* backup
+    bint backup_valid           # backup holds the parameters before the latest update
+    void* grad
+    void* state1
+    void* state2
+    int optimizer               # 0: SGD, 1: Adam
+    double lr, momentum, weight_decay, beta1, beta2, eps
+    bint nesterov
+    long t
+    Py_ssize_t epochs
+    uint64_t first_epoch, seed
+    bint shuffle
+    int64_t* order
+    KeyIndex* keys
+    double* losses
+    volatile char* stop
+    Py_ssize_t fail_epoch, fail_batch
+
+
+# ---------------------------------------------------------------------- the passes
+cdef inline void forward(const Net* net, const floating* params, const floating* x,
+                  Py_ssize_t rows, const Work* w) noexcept nogil:
+    """a_0 = x ; z_l = a_l·W_l + b_l ; a_{l+1} = f_l(z_l). Hidden a_l in place; the
+    output layer keeps both z (for the loss) and ŷ = a_L."""
+    cdef floating* base = <floating*>w.base
+    cdef const floating* a_in = x
+    cdef floating* out
+    cdef Py_ssize_t l, last = net.n_layers - 1, n_in, n_out
+    for l in range(net.n_layers):
+        n_in, n_out = net.sizes[l], net.sizes[l + 1]
+        out = base + (w.z_out if l == last else w.a_off[l + 1])
+        dense_forward(a_in, params + net.w_off[l],
+                      params + net.b_off[l] if net.b_off != NULL else NULL,
+                      out, rows, n_in, n_out)
+        if l == last:
+            activate(net.act[l], out, base + w.a_out, rows, n_out, <floating>net.slope)
+        else:
+            activate(net.act[l], out, out, rows, n_out, <floating>net.slope)
+            a_in = out
+
+
+cdef inline double forward_loss(const Net* net, const floating* params, const floating* x,
+                         const floating* y, Py_ssize_t rows, const Work* w) noexcept nogil:
+    """Forward, then the fused loss and output δ (into the workspace's d0); returns L."""
+    cdef floating* base = <floating*>w.base
+    cdef Py_ssize_t last = net.n_layers - 1
+    forward(net, params, x, rows, w)
+    return output_loss_delta(net.loss, net.act[last], base + w.z_out, base + w.a_out, y,
+                             base + w.d0, rows, net.sizes[net.n_layers],
+                             <floating>net.slope)
+
+
+cdef inline floating* backward_layer(const Net* net, Py_ssize_t l, const floating* params,
+                              const floating* x, Py_ssize_t rows, const Work* w,
+                              floating* delta, floating* grad) noexcept nogil:
+    """Layer l's gradient into ``grad`` from its δ; returns δ_{l−1} (in the workspace's
+    other δ buffer), or NULL for the first layer."""
+    cdef floating* base = <floating*>w.base
+    cdef Py_ssize_t n_in = net.sizes[l], n_out = net.sizes[l + 1]
+    cdef const floating* a_in = x if l == 0 else base + w.a_off[l]
+    cdef floating* delta_in = NULL
+    if l > 0:
+        delta_in = base + (w.d1 if delta == base + w.d0 else w.d0)
+    dense_backward(a_in, params + net.w_off[l], delta, grad + net.w_off[l],
+                   grad + net.b_off[l] if net.b_off != NULL else NULL,
+                   delta_in, rows, n_in, n_out)
+    if l > 0:  # δ_{l−1} = (δ_l·W_lᵀ) ⊙ f′(a_l)
+        times_derivative(net.act[l - 1], a_in, delta_in, rows * n_in, <floating>net.slope)
+    return delta_in
+
+
+cdef inline double loss_and_grad(const Net* net, const floating* params, const floating* x,
+                          const floating* y, Py_ssize_t rows, const Work* w,
+                          floating* grad) noexcept nogil:
+    """Forward, the fused loss and output δ, then backward into ``grad``; returns L."""
+    cdef double loss = forward_loss(net, params, x, y, rows, w)
+    cdef floating* delta = <floating*>w.base + w.d0
+    cdef Py_ssize_t l
+    for l in range(net.n_layers - 1, -1, -1):
+        delta = backward_layer(net, l, params, x, rows, w, delta, grad)
+    return loss
+
+
+cdef inline int update(Job* job, const floating* cur, floating* nxt, Py_ssize_t start,
+                Py_ssize_t stop) noexcept nogil:
+    """The optimizer step for parameters [start, stop) of the flat buffer (``job.t`` is
+    the step's number); 1 if a new parameter is not finite."""
+    cdef floating* s1 = <floating*>job.state1 + start if job.state1 != NULL else NULL
+    if job.optimizer == 0:
+        return sgd_update(stop - start, cur + start, nxt + start,
+                          <floating*>job.grad + start, s1, job.lr, job.momentum,
+                          job.nesterov, job.weight_decay)
+    return adam_update(stop - start, cur + start, nxt + start, <floating*>job.grad + start,
+                       s1, <floating*>job.state2 + start, job.lr, job.beta1, job.beta2,
+                       job.eps, job.weight_decay, job.t)
+
+
+cdef inline int train_step(Job* job, const floating* cur, floating* nxt, const floating* x,
+                    const floating* y, Py_ssize_t rows, double* loss) noexcept nogil:
+    """One step: forward, loss, then backward layer by layer, each layer's parameters
+    updated (into ``nxt``) as soon as its gradient is known, while that gradient is
+    still in cache. Returns 0, DIVERGED_LOSS (nothing updated) or DIVERGED_UPDATE."""
+    cdef const Net* net = &job.net
+    cdef floating* grad = <floating*>job.grad
+    cdef floating* delta = <floating*>job.work.base + job.work.d0
+    cdef Py_ssize_t l, end = job.n_params
+    cdef int bad = 0
+    loss[0] = forward_loss(net, cur, x, y, rows, &job.work)
+    if not isfinite(loss[0]):
+        return DIVERGED_LOSS
+    job.t += 1
+    for l in range(net.n_layers - 1, -1, -1):
+        delta = backward_layer(net, l, cur, x, rows, &job.work, delta, grad)
+        bad |= update(job, cur, nxt, net.w_off[l], end)
+        end = net.w_off[l]
+    return DIVERGED_UPDATE if bad else 0
