@@ -1,6 +1,8 @@
 """Exercise every compiled kernel on small random problems (run under valgrind by
 tools/memcheck.sh): both dtypes, batch 1, partial and full batches, shuffle, every
-activation and loss, BLAS-sized and loop-sized layers, predict chunking (> 256 rows)."""
+activation and loss, BLAS-sized and loop-sized layers, predict chunking (> 256 rows),
+training buffers kept between fit calls (odd and even step counts, per-epoch calls with
+validation), and fastprop.sklearn's compiled epoch."""
 
 import numpy as np
 
@@ -34,4 +36,17 @@ for sizes, act, out, loss in CASES:
                             fp.Adam(0.001)):
                     net.fit(X, y, epochs=2, batch_size=batch, optimizer=opt, seed=3)
                     net.fit(X, y, epochs=1, batch_size=batch, optimizer=opt, shuffle=False)
+                    net.fit(X, y, epochs=2, batch_size=batch, optimizer=opt,
+                            validation_data=(X[:5], y[:5]))
+
+from fastprop.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
+
+Xc = rng.normal(size=(157, 6))
+for dtype in (np.float64, np.float32):
+    for solver in ("sgd", "adam"):
+        for shuffle in (True, False):
+            common = dict(hidden_layer_sizes=(9, 5), solver=solver, batch_size=20, max_iter=3,
+                          shuffle=shuffle, alpha=1e-3, random_state=0, tol=0)
+            MLPClassifier(**common).fit(Xc.astype(dtype), rng.integers(0, 3, size=157))
+            MLPRegressor(**common).fit(Xc.astype(dtype), rng.normal(size=(157, 2)))
 print("memcheck driver finished")
