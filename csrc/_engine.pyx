@@ -222,19 +222,20 @@ def loss(plan, params, X, Y):
                 total += rows * output_loss_delta[float](
                     job.net.loss, out_act, <float*>job.work.base + job.work.z_out,
                     <float*>job.work.base + job.work.a_out, <float*>(y + start * k * item),
-                    NULL, rows, k, <float>job.net.slope)
+                    NULL, NULL, rows, k, <float>job.net.slope)
             else:
                 forward[double](&job.net, <double*>p, <double*>(x + start * n_in * item), rows, &job.work)
                 total += rows * output_loss_delta[double](
                     job.net.loss, out_act, <double*>job.work.base + job.work.z_out,
                     <double*>job.work.base + job.work.a_out, <double*>(y + start * k * item),
-                    NULL, rows, k, <double>job.net.slope)
+                    NULL, NULL, rows, k, <double>job.net.slope)
             start += rows
     return total / n
 
 
-def gradient(plan, params, X, Y, grad, scratch=None):
-    """Loss of the whole batch (X, Y) and its gradient into ``grad`` (flat)."""
+def gradient(plan, params, X, Y, grad, scratch=None, weights=None):
+    """Loss of the whole batch (X, Y) and its gradient into ``grad`` (flat); with
+    ``weights`` (one per row, the parameters' dtype) the weighted mean loss."""
     cdef Py_ssize_t n = _rows_checked(plan, X, Y)
     cdef int t = _typenum(plan.dtype)
     cdef Job job
@@ -244,12 +245,15 @@ def gradient(plan, params, X, Y, grad, scratch=None):
     cdef void* g = _data(grad, "grad", t, plan.n_params)
     cdef void* x = _data(X, "X", t, -1)
     cdef void* y = _data(Y, "Y", t, -1)
+    cdef void* rw = _data(weights, "weights", t, n) if weights is not None else NULL
     cdef double result
     with nogil:
         if t == cnp.NPY_FLOAT32:
-            result = loss_and_grad[float](&job.net, <float*>p, <float*>x, <float*>y, n, &job.work, <float*>g)
+            result = loss_and_grad[float](&job.net, <float*>p, <float*>x, <float*>y,
+                                          <float*>rw, n, &job.work, <float*>g)
         else:
-            result = loss_and_grad[double](&job.net, <double*>p, <double*>x, <double*>y, n, &job.work, <double*>g)
+            result = loss_and_grad[double](&job.net, <double*>p, <double*>x, <double*>y,
+                                           <double*>rw, n, &job.work, <double*>g)
     return result
 
 

@@ -193,7 +193,8 @@ cdef inline void dense_backward(const floating* a_in, const floating* W, const f
 
 
 cdef inline double output_loss_delta(int loss, int out_act, const floating* z,
-                                     const floating* a, const floating* y, floating* delta,
+                                     const floating* a, const floating* y,
+                                     const floating* rw, floating* delta,
                                      Py_ssize_t rows, Py_ssize_t k, floating slope) noexcept nogil:
     """Return the batch's mean loss and write δ = ∂L/∂z of the output layer.
 
@@ -201,8 +202,11 @@ cdef inline double output_loss_delta(int loss, int out_act, const floating* z,
                    (softmax output: δ_j = ŷ_j·(g_j − Σ_i g_i·ŷ_i) with g = ∂L/∂ŷ)
     bce            L = Σ softplus(z) − y·z / (B·k)   δ = (ŷ − y)/(B·k)
     cross_entropy  L = Σ_rows (logsumexp(z) − Σ_j y_j·z_j) / B      δ = (ŷ − y)/B
-    ``delta`` may be NULL (loss only).
+    ``delta`` may be NULL (loss only). With row weights ``rw`` (else NULL) the mean over
+    the B rows becomes the weighted mean: each row's terms × w_r, and B → Σ_r w_r.
     """
+    if rw != NULL:
+        return _weighted_loss_delta(loss, out_act, z, a, y, rw, delta, rows, k, slope)
     cdef Py_ssize_t i, j, n = rows * k
     cdef double total = 0, d, m, s, zy
     cdef floating scale, g, dot
@@ -252,3 +256,59 @@ cdef inline double output_loss_delta(int loss, int out_act, const floating* z,
     else:
         times_derivative(out_act, a, delta, n, slope)
     return total / n
+
+
+cdef inline double _weighted_loss_delta(int loss, int out_act, const floating* z,
+                                        const floating* a, const floating* y,
+                                        const floating* rw, floating* delta,
+                                        Py_ssize_t rows, Py_ssize_t k,
+                                        floating slope) noexcept nogil:
+    """``output_loss_delta`` with row weights: L = Σ_r w_r·ℓ_r / Σ_r w_r, where ℓ_r is row
+    r's loss (mean over its k outputs for mse and bce), and δ_r = w_r·(δ of ℓ_r)/Σ w."""
+    cdef Py_ssize_t i, j
+    cdef double total = 0, row, d, m, s, zy, sw = 0
+    cdef floating c, g, dot
+    for i in range(rows):
+        sw += rw[i]
+    for i in range(rows):
+        row = 0
+        if loss == CROSS_ENTROPY:
+            m = z[i * k]
+            for j in range(1, k):
+                if z[i * k + j] > m:
+                    m = z[i * k + j]
+            s = 0
+            zy = 0
+            for j in range(k):
+                s += exp(z[i * k + j] - m)
+                zy += y[i * k + j] * z[i * k + j]
+            row = m + log(s) - zy
+            c = <floating>(rw[i] / sw)
+        elif loss == BCE:
+            for j in range(k):
+                d = z[i * k + j]
+                row += (d if d > 0 else 0) - y[i * k + j] * d + log1p(exp(-d if d > 0 else d))
+            c = <floating>(rw[i] / (sw * k))
+        else:  # mse
+            for j in range(k):
+                d = a[i * k + j] - y[i * k + j]
+                row += d * d
+            c = <floating>(2 * rw[i] / (sw * k))
+        total += rw[i] * row
+        if delta != NULL:
+            for j in range(k):
+                delta[i * k + j] = (a[i * k + j] - y[i * k + j]) * c
+    if loss != CROSS_ENTROPY:
+        total /= k
+    if delta != NULL and loss == MSE:
+        if out_act == SOFTMAX:
+            for i in range(rows):
+                dot = 0
+                for j in range(k):
+                    dot += delta[i * k + j] * a[i * k + j]
+                for j in range(k):
+                    g = delta[i * k + j]
+                    delta[i * k + j] = a[i * k + j] * (g - dot)
+        else:
+            times_derivative(out_act, a, delta, rows * k, slope)
+    return total / sw

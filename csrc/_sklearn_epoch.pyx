@@ -22,12 +22,16 @@ import numpy as np
 cnp.import_array()
 
 
-cdef int run_sklearn_epoch(Job* job, floating* params, double loss_scale, double grad_scale,
+cdef int run_sklearn_epoch(Job* job, floating* params, const floating* weights,
+                           floating* batch_weights, double loss_scale, double grad_scale,
                            double alpha, double sk_eps, double* total) noexcept nogil:
     """One epoch of scikit-learn's 'sgd'/'adam' solver (``fastprop.sklearn._solver``):
     per batch of B rows, in ``job.order`` (or stored order),
 
         L_sk  = loss_scale·L + ½·alpha·Σ‖W‖²/B ;   g_sk = grad_scale·g + (alpha/B)·W
+
+    With sample ``weights`` (else NULL; ``batch_weights`` holds a batch's), L is the
+    weighted mean over the batch and B becomes the batch's Σ w (scikit-learn's sw_sum).
         (Adam, sk_eps ≥ 0: eps_t = sk_eps/√(1 − β₂ᵗ), scikit-learn's eps in PyTorch's rule)
 
     then the optimizer step in place, with no divergence check (scikit-learn checks
@@ -41,12 +45,13 @@ cdef int run_sklearn_epoch(Job* job, floating* params, double loss_scale, double
     cdef const floating* Y = <const floating*>job.Y
     cdef const floating* xb
     cdef const floating* yb
+    cdef const floating* wb = NULL
     cdef const floating* W
     cdef floating* gW
     cdef Py_ssize_t n_in = net.sizes[0], k = net.sizes[net.n_layers]
     cdef Py_ssize_t start = 0, rows, i, l, size
     cdef floating gs = <floating>grad_scale, c
-    cdef double loss, squares
+    cdef double loss, squares, divisor
     cdef int status = DONE
     cdef clock_t last_signal = clock()
     total[0] = 0
@@ -66,14 +71,25 @@ cdef int run_sklearn_epoch(Job* job, floating* params, double loss_scale, double
         else:
             xb = X + start * n_in
             yb = Y + start * k
-        loss = loss_and_grad(net, params, xb, yb, rows, w, grad)
+        divisor = rows
+        if weights != NULL:
+            if job.shuffle:
+                for i in range(rows):
+                    batch_weights[i] = weights[job.order[start + i]]
+                wb = batch_weights
+            else:
+                wb = weights + start
+            divisor = 0
+            for i in range(rows):
+                divisor += wb[i]
+        loss = loss_and_grad(net, params, xb, yb, wb, rows, w, grad)
         if gs != 1:
             for i in range(job.n_params):
                 grad[i] = grad[i] * gs
         loss = loss * loss_scale
         if alpha != 0:
             squares = 0
-            c = <floating>(alpha / rows)
+            c = <floating>(alpha / divisor)
             for l in range(net.n_layers):
                 W = params + net.w_off[l]
                 gW = grad + net.w_off[l]
@@ -81,7 +97,7 @@ cdef int run_sklearn_epoch(Job* job, floating* params, double loss_scale, double
                 squares += dot(size, W, W)
                 for i in range(size):
                     gW[i] = gW[i] + c * W[i]
-            loss = loss + 0.5 * alpha * squares / rows
+            loss = loss + 0.5 * alpha * squares / divisor
         total[0] += loss * rows
         if job.optimizer == 1 and sk_eps >= 0:
             job.eps = sk_eps / sqrt(1.0 - pow(job.beta2, <double>(job.t + 1)))
@@ -99,10 +115,11 @@ cdef int run_sklearn_epoch(Job* job, floating* params, double loss_scale, double
 
 def sklearn_epoch(plan, params, X, Y, order, Py_ssize_t batch_size, optimizer, *,
                   double loss_scale, double grad_scale, double alpha, double sk_eps,
-                  stop, scratch=None):
+                  stop, scratch=None, weights=None):
     """One epoch of scikit-learn's stochastic solver (see ``run_sklearn_epoch``), with
     the GIL released; returns Σ L_sk·B over the batches (the caller divides by n).
-    ``order``: the epoch's sample order (int64, a permutation of range(n)) or None."""
+    ``order``: the epoch's sample order (int64, a permutation of range(n)) or None;
+    ``weights``: one sample weight per row (the parameters' dtype) or None."""
     cdef Py_ssize_t n = _rows_checked(plan, X, Y), i
     cdef int t = _typenum(plan.dtype)
     if batch_size < 1:
@@ -123,16 +140,21 @@ def sklearn_epoch(plan, params, X, Y, order, Py_ssize_t batch_size, optimizer, *
                 raise ValueError(f"order must hold sample indices in [0, {n}), "
                                  f"got {job.order[i]} at {i}")
     job.stop = <volatile char*>_data(stop, "stop", cnp.NPY_INT8, 1)
+    cdef void* sw = _data(weights, "weights", t, n) if weights is not None else NULL
+    batch_weights = _buffer(scratch, "batch_weights", min(batch_size, n), plan.dtype)
+    cdef void* swb = _data(batch_weights, "batch_weights", t, -1)
     cdef int status
     cdef double total = 0
     cdef unsigned long fpenv
     with nogil:
         fpenv = fastprop_flush_denormals()
         if t == cnp.NPY_FLOAT32:
-            status = run_sklearn_epoch(&job, <float*>job.params, loss_scale, grad_scale,
+            status = run_sklearn_epoch(&job, <float*>job.params, <float*>sw,
+                                       <float*>swb, loss_scale, grad_scale,
                                        alpha, sk_eps, &total)
         else:
-            status = run_sklearn_epoch(&job, <double*>job.params, loss_scale, grad_scale,
+            status = run_sklearn_epoch(&job, <double*>job.params, <double*>sw,
+                                       <double*>swb, loss_scale, grad_scale,
                                        alpha, sk_eps, &total)
         fastprop_restore_fpenv(fpenv)
     optimizer.t = job.t

@@ -88,13 +88,15 @@ cdef inline void forward(const Net* net, const floating* params, const floating*
 
 
 cdef inline double forward_loss(const Net* net, const floating* params, const floating* x,
-                         const floating* y, Py_ssize_t rows, const Work* w) noexcept nogil:
-    """Forward, then the fused loss and output δ (into the workspace's d0); returns L."""
+                                const floating* y, const floating* rw, Py_ssize_t rows,
+                                const Work* w) noexcept nogil:
+    """Forward, then the fused loss and output δ (into the workspace's d0); returns L
+    (the weighted mean over the rows with row weights ``rw``, else NULL)."""
     cdef floating* base = <floating*>w.base
     cdef Py_ssize_t last = net.n_layers - 1
     forward(net, params, x, rows, w)
     return output_loss_delta(net.loss, net.act[last], base + w.z_out, base + w.a_out, y,
-                             base + w.d0, rows, net.sizes[net.n_layers],
+                             rw, base + w.d0, rows, net.sizes[net.n_layers],
                              <floating>net.slope)
 
 
@@ -118,10 +120,11 @@ cdef inline floating* backward_layer(const Net* net, Py_ssize_t l, const floatin
 
 
 cdef inline double loss_and_grad(const Net* net, const floating* params, const floating* x,
-                          const floating* y, Py_ssize_t rows, const Work* w,
-                          floating* grad) noexcept nogil:
-    """Forward, the fused loss and output δ, then backward into ``grad``; returns L."""
-    cdef double loss = forward_loss(net, params, x, y, rows, w)
+                                 const floating* y, const floating* rw, Py_ssize_t rows,
+                                 const Work* w, floating* grad) noexcept nogil:
+    """Forward, the fused loss and output δ, then backward into ``grad``; returns L
+    (row weights ``rw``: see ``forward_loss``)."""
+    cdef double loss = forward_loss(net, params, x, y, rw, rows, w)
     cdef floating* delta = <floating*>w.base + w.d0
     cdef Py_ssize_t l
     for l in range(net.n_layers - 1, -1, -1):
@@ -153,7 +156,7 @@ cdef inline int train_step(Job* job, const floating* cur, floating* nxt, const f
     cdef floating* delta = <floating*>job.work.base + job.work.d0
     cdef Py_ssize_t l, end = job.n_params
     cdef int bad = 0
-    loss[0] = forward_loss(net, cur, x, y, rows, &job.work)
+    loss[0] = forward_loss(net, cur, x, y, NULL, rows, &job.work)
     if not isfinite(loss[0]):
         return DIVERGED_LOSS
     job.t += 1

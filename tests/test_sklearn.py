@@ -243,7 +243,9 @@ def test_diverging_training_raises_scikit_learns_error():
 ])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("kind", ["multiclass", "multilabel", "regression"])
-def test_compiled_epoch_is_the_python_loop_bit_for_bit(monkeypatch, solver, extra, dtype, kind):
+@pytest.mark.parametrize("weighted", [False, True])
+def test_compiled_epoch_is_the_python_loop_bit_for_bit(monkeypatch, solver, extra, dtype, kind,
+                                                       weighted):
     """The compiled engine runs a whole scikit-learn epoch in one call; it must compute
     exactly what the loop of per-batch steps computes (the reference path, still used
     for sparse X and the NumPy engine) on the same engine."""
@@ -259,6 +261,7 @@ def test_compiled_epoch_is_the_python_loop_bit_for_bit(monkeypatch, solver, extr
         X, y = make_regression(157, 7, n_targets=2, random_state=1)
         Est = MLPRegressor
     X = X.astype(dtype)
+    weights = np.random.default_rng(2).uniform(0, 2, size=len(X)) if weighted else None
     fits = []
     for compiled in (True, False):
         with monkeypatch.context() as m:
@@ -266,7 +269,7 @@ def test_compiled_epoch_is_the_python_loop_bit_for_bit(monkeypatch, solver, extr
                 m.setattr(CythonEngine, "sklearn_epoch", None)
             est = Est(hidden_layer_sizes=(9, 5), solver=solver, batch_size=20, max_iter=6,
                       random_state=0, tol=0, engine="cython", **extra)
-            quiet(est.fit, X, y)
+            quiet(est.fit, X, y, sample_weight=weights)
         fits.append(est)
     a, b = fits
     assert a.loss_curve_ == b.loss_curve_ and a.n_iter_ == b.n_iter_ == 6

@@ -133,6 +133,45 @@ def test_float32_follows_scikit_learn(engine):
     assert_same_model(*pair, rtol=1e-4)
 
 
+@pytest.mark.parametrize("kind, params", TRAJECTORIES,
+                         ids=[f"{k}-{i}" for i, (k, _) in enumerate(TRAJECTORIES)])
+def test_weighted_fit_follows_scikit_learns_trajectory(engine, kind, params):
+    """sample_weight: each batch's loss is the weighted mean, the L2 penalty is divided
+    by the batch's Σ weights, and early stopping splits the weights with the samples
+    and scores with the validation weights."""
+    X, y = _data(kind)
+    weights = np.random.default_rng(7).uniform(0.1, 3.0, size=len(X))
+    sk, fp = pair = _pair(kind, params, engine, max_iter=25)
+    _fit_both(pair, "fit", X, y, sample_weight=weights)
+    assert_same_model(sk, fp)
+    unweighted = _pair(kind, params, engine, max_iter=25)[1]
+    _fit_both([unweighted], "fit", X, y)
+    assert not np.allclose(unweighted.coefs_[0], fp.coefs_[0])  # the weights mattered
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_weighted_partial_fit_follows_scikit_learn(engine, solver):
+    X, y = _data("multiclass")
+    weights = np.random.default_rng(8).uniform(0.0, 2.0, size=len(X))
+    pair = _pair("multiclass", {"solver": solver}, engine)
+    for start in (0, 50, 100):
+        part = slice(start, start + 50)
+        _fit_both(pair, "partial_fit", X[part], y[part], sample_weight=weights[part],
+                  classes=np.unique(y))
+    assert_same_model(*pair)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multioutput"])
+def test_weighted_lbfgs_follows_scikit_learn(engine, kind):
+    X, y = _data(kind)
+    weights = np.random.default_rng(9).uniform(0.1, 3.0, size=len(X))
+    sk, fp = pair = _pair(kind, {"solver": "lbfgs", "alpha": 0.01}, engine, max_iter=30)
+    _fit_both(pair, "fit", X, y, sample_weight=weights)
+    assert fp.n_iter_ == sk.n_iter_
+    assert fp.loss_ == pytest.approx(sk.loss_, rel=1e-6)
+    assert_same_model(sk, fp, rtol=1e-5)
+
+
 @pytest.mark.parametrize("kind", ["binary", "multioutput"])
 def test_lbfgs_follows_scikit_learn(engine, kind):
     X, y = _data(kind)

@@ -45,21 +45,21 @@ class CythonEngine(NumpyEngine):
     def loss(self, arch, params, X, Y) -> float:
         return _engine.loss(self._plan(arch), params, X, Y)
 
-    def loss_and_grad(self, arch, params, X, Y, grad, scratch=None) -> float:
-        return _engine.gradient(self._plan(arch), params, X, Y, grad, scratch)
+    def loss_and_grad(self, arch, params, X, Y, grad, scratch=None, weights=None) -> float:
+        return _engine.gradient(self._plan(arch), params, X, Y, grad, scratch, weights)
 
     def update(self, optimizer, params, grad) -> None:
         _engine.apply_update(optimizer, params, grad)
 
     def sklearn_epoch(self, arch, params, X, Y, order, batch_size, optimizer, *, loss_scale,
-                      grad_scale, alpha, sk_eps, scratch=None) -> float:
+                      grad_scale, alpha, sk_eps, scratch=None, weights=None) -> float:
         """One epoch of scikit-learn's stochastic solver in one compiled call (see
         ``fastprop.sklearn._solver``); returns the sum of batch loss × batch size."""
         stop = np.zeros(1, dtype=np.int8)  # Ctrl-C: KeyboardInterrupt from the signal check
         return _sklearn_epoch.sklearn_epoch(
             self._plan(arch), params, X, Y, order, batch_size, optimizer,
             loss_scale=loss_scale, grad_scale=grad_scale, alpha=alpha, sk_eps=sk_eps,
-            stop=stop, scratch=scratch)
+            stop=stop, scratch=scratch, weights=weights)
 
     def epoch_order(self, n, seed, epoch):
         return _shuffle.epoch_order(n, seed, epoch)

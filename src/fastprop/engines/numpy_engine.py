@@ -58,8 +58,12 @@ DERIVATIVE = {
 }
 
 
-def _loss(loss: str, z, a, Y) -> float:
-    """Mean loss of a batch, from the output pre-activation z (stable) or ŷ = a."""
+def _loss(loss: str, z, a, Y, weights=None) -> float:
+    """Mean loss of a batch, from the output pre-activation z (stable) or ŷ = a; with
+    ``weights`` (one per row) the weighted mean of the rows' losses."""
+    if weights is not None:
+        terms = _row_losses(loss, z, a, Y)
+        return float(np.sum(weights * terms) / np.sum(weights))
     if loss == "mse":
         return float(np.mean((Y - a) ** 2))
     if loss == "bce":  # −[y·log σ(z) + (1−y)·log(1−σ(z))] = softplus(z) − y·z
@@ -70,14 +74,29 @@ def _loss(loss: str, z, a, Y) -> float:
     return float(np.mean(lse - (Y * z).sum(axis=1)))
 
 
-def _output_delta(arch: Architecture, z, a, Y):
-    """δ = ∂L/∂z of the output layer, for the mean loss over the batch."""
+def _row_losses(loss: str, z, a, Y):
+    """Each row's loss (mse and bce: the mean over its outputs)."""
+    if loss == "mse":
+        return np.mean((Y - a) ** 2, axis=1)
+    if loss == "bce":
+        return np.mean(np.logaddexp(0, z) - Y * z, axis=1)
+    m = z.max(axis=1, keepdims=True)
+    return m[:, 0] + np.log(np.exp(z - m).sum(axis=1)) - (Y * z).sum(axis=1)
+
+
+def _output_delta(arch: Architecture, z, a, Y, weights=None):
+    """δ = ∂L/∂z of the output layer, for the mean loss over the batch (with ``weights``,
+    the weighted mean: ŷ − y of row r times w_r, and n → Σ_r w_r)."""
     n, k = Y.shape
+    diff = a - Y
+    if weights is not None:
+        diff = diff * weights[:, None]
+        n = np.sum(weights)
     if arch.loss == "bce":  # ∂L/∂z = (σ(z) − y)/(n·k)
-        return (a - Y) / (n * k)
+        return diff / (n * k)
     if arch.loss == "cross_entropy":  # ∂L/∂z = (softmax(z) − y)/n
-        return (a - Y) / n
-    g = 2 * (a - Y) / (n * k)  # mse: ∂L/∂ŷ
+        return diff / n
+    g = 2 * diff / (n * k)  # mse: ∂L/∂ŷ
     if arch.output == "softmax":  # Jacobian of softmax: δ_j = ŷ_j·(g_j − Σ_i g_i·ŷ_i)
         return a * (g - (g * a).sum(axis=1, keepdims=True))
     return g * DERIVATIVE[arch.output](a, arch.leaky_slope)
@@ -109,11 +128,11 @@ class NumpyEngine:
         return _loss(arch.loss, zs[-1], acts[-1], Y)
 
     # ---------------------------------------------------------------- backward
-    def backward(self, arch: Architecture, params, zs, acts, Y, grad):
+    def backward(self, arch: Architecture, params, zs, acts, Y, grad, weights=None):
         """Fill ``grad`` (flat) with ∂L/∂p and return the deltas δ_l = ∂L/∂z_l."""
         Ws = arch.weight_views(params)
         gWs, gbs = arch.weight_views(grad), arch.bias_views(grad)
-        delta = _output_delta(arch, zs[-1], acts[-1], Y)
+        delta = _output_delta(arch, zs[-1], acts[-1], Y, weights)
         deltas = [delta]
         for layer in range(arch.n_layers - 1, -1, -1):
             gWs[layer][...] = acts[layer].T @ delta
@@ -125,12 +144,13 @@ class NumpyEngine:
                 deltas.insert(0, delta)
         return deltas
 
-    def loss_and_grad(self, arch, params, X, Y, grad, scratch=None) -> float:
-        """Loss of the batch at ``params``; ``grad`` receives ∂L/∂p. (``scratch``: see
-        ``train``.)"""
+    def loss_and_grad(self, arch, params, X, Y, grad, scratch=None, weights=None) -> float:
+        """Loss of the batch at ``params``; ``grad`` receives ∂L/∂p. With ``weights`` (one
+        per row) the loss is the weighted mean Σ w_r·ℓ_r / Σ w_r of the rows' losses.
+        (``scratch``: see ``train``.)"""
         zs, acts = self.forward(arch, params, X)
-        loss = _loss(arch.loss, zs[-1], acts[-1], Y)
-        self.backward(arch, params, zs, acts, Y, grad)
+        loss = _loss(arch.loss, zs[-1], acts[-1], Y, weights)
+        self.backward(arch, params, zs, acts, Y, grad, weights)
         return loss
 
     # ------------------------------------------------------------------ update

@@ -23,6 +23,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.optimize import _check_optimize_result
+from sklearn.utils.validation import _check_sample_weight
 
 from ..architecture import Architecture
 from ..engines import get_engine
@@ -161,7 +162,7 @@ class BaseMLP(BaseEstimator):
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
 
-    def _fit(self, X, y, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False):
         if getattr(self, "loss", "squared_error") == "poisson":
             raise NotImplementedError(
                 "loss='poisson' is not available in fastprop (no exponential output "
@@ -172,6 +173,8 @@ class BaseMLP(BaseEstimator):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         if scipy.sparse.issparse(X):
             X = scipy.sparse.csr_matrix(X)
         if y.ndim == 1:
@@ -192,26 +195,28 @@ class BaseMLP(BaseEstimator):
         self._unpack(arch, params)  # coefs_ follow training, as scikit-learn's do
         if X.dtype != arch.dtype:
             X = X.astype(arch.dtype)
+        if sample_weight is not None:
+            sample_weight = np.ascontiguousarray(sample_weight, dtype=arch.dtype)
         objective = Objective(arch, self.engine, self.alpha)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if self.solver in _STOCHASTIC_SOLVERS:
-                self._fit_stochastic(X, y, params, objective, incremental)
+                self._fit_stochastic(X, y, sample_weight, params, objective, incremental)
             else:
-                self._fit_lbfgs(X, y, params, objective)
+                self._fit_lbfgs(X, y, sample_weight, params, objective)
         if not np.isfinite(params).all():
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may"
                 " contain large values and need to be preprocessed.")
         return self
 
-    def _fit_lbfgs(self, X, y, params, objective) -> None:
+    def _fit_lbfgs(self, X, y, sample_weight, params, objective) -> None:
         Xd = X.toarray() if scipy.sparse.issparse(X) else X
         Y = np.ascontiguousarray(y, dtype=params.dtype)
         grad = np.empty_like(params)
 
         def loss_and_grad(p):
             params[...] = p
-            return objective(params, Xd, Y, grad), grad.astype(np.float64)
+            return objective(params, Xd, Y, grad, sample_weight), grad.astype(np.float64)
 
         iprint = 1 if self.verbose is True or self.verbose >= 1 else -1
         result = scipy.optimize.minimize(
@@ -222,7 +227,7 @@ class BaseMLP(BaseEstimator):
         self.loss_ = result.fun
         params[...] = result.x
 
-    def _fit_stochastic(self, X, y, params, objective, incremental) -> None:
+    def _fit_stochastic(self, X, y, sample_weight, params, objective, incremental) -> None:
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = StochasticSolver(
                 objective, self.solver, learning_rate_init=self.learning_rate_init,
@@ -237,9 +242,15 @@ class BaseMLP(BaseEstimator):
         if early_stopping:
             # don't stratify in multilabel classification (as scikit-learn)
             stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
-            X_train, X_val, y_train, y_val = train_test_split(
-                X, y, random_state=self._random_state,
-                test_size=self.validation_fraction, stratify=stratify)
+            if sample_weight is None:
+                X_train, X_val, y_train, y_val = train_test_split(
+                    X, y, random_state=self._random_state,
+                    test_size=self.validation_fraction, stratify=stratify)
+                sw_train = sw_val = None
+            else:
+                X_train, X_val, y_train, y_val, sw_train, sw_val = train_test_split(
+                    X, y, sample_weight, random_state=self._random_state,
+                    test_size=self.validation_fraction, stratify=stratify)
             if X_val.shape[0] < 2:
                 raise ValueError(
                     "The validation set is too small. Increase 'validation_fraction' "
@@ -248,6 +259,7 @@ class BaseMLP(BaseEstimator):
                 y_val = self._label_binarizer.inverse_transform(y_val)
         else:
             X_train, y_train, X_val, y_val = X, y, None, None
+            sw_train, sw_val = sample_weight, None
         Y_train = np.ascontiguousarray(y_train, dtype=params.dtype)
         sparse = scipy.sparse.issparse(X_train)
         n_samples = X_train.shape[0]
@@ -271,7 +283,7 @@ class BaseMLP(BaseEstimator):
                     sample_idx = sample_idx[order]
                 accumulated_loss = solver.epoch(params, X_train, Y_train,
                                                 sample_idx if self.shuffle else None,
-                                                batch_size)
+                                                batch_size, sw_train)
                 self.n_iter_ += 1
                 self.loss_ = accumulated_loss / n_samples
                 self.t_ += n_samples
@@ -280,7 +292,8 @@ class BaseMLP(BaseEstimator):
                     print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
                 if not np.isfinite(self.loss_) and not np.isfinite(params).all():
                     break  # diverged: _fit raises scikit-learn's error
-                self._update_no_improvement_count(early_stopping, X_val, y_val, params)
+                self._update_no_improvement_count(early_stopping, X_val, y_val, params,
+                                                  sw_val)
                 solver.iteration_ends(self.t_)
                 if self._no_improvement_count > self.n_iter_no_change:
                     if early_stopping:
@@ -304,11 +317,12 @@ class BaseMLP(BaseEstimator):
         if early_stopping:  # restore the best weights
             params[...] = self._best_params
 
-    def _update_no_improvement_count(self, early_stopping, X_val, y_val, params) -> None:
+    def _update_no_improvement_count(self, early_stopping, X_val, y_val, params,
+                                     sw_val=None) -> None:
         if early_stopping:
             assert self.validation_scores_ is not None
             assert self.best_validation_score_ is not None
-            score = self._score_with_params(X_val, y_val, params)
+            score = self._score_with_params(X_val, y_val, params, sw_val)
             self.validation_scores_.append(score)
             if self.verbose:
                 print(f"Validation score: {self.validation_scores_[-1]:f}")
@@ -328,11 +342,11 @@ class BaseMLP(BaseEstimator):
             if self.loss_curve_[-1] < self.best_loss_:
                 self.best_loss_ = self.loss_curve_[-1]
 
-    def _score_with_params(self, X, y, params) -> float:
+    def _score_with_params(self, X, y, params, sample_weight=None) -> float:
         out = self._forward(X, params)
         if not np.isfinite(out).all():
             return np.nan
-        return self._score_function(y, self._outputs_to_predictions(out))
+        return self._score_function(y, self._outputs_to_predictions(out), sample_weight)
 
     def _check_solver(self) -> bool:
         if self.solver not in _STOCHASTIC_SOLVERS:

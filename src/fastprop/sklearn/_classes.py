@@ -55,8 +55,9 @@ _PARAMETERS = """
         The fastprop engine that computes the passes and updates.
 
     The parameters mean what they mean in scikit-learn's estimator of the same name. The
-    differences: the extra ``engine``; ``fit``/``partial_fit`` take no ``sample_weight``
-    (the engines compute unweighted batch means).
+    difference: the extra ``engine``. ``sample_weight`` in ``fit``/``partial_fit`` weights
+    each sample's loss as scikit-learn's does (each batch's loss is the weighted mean, and
+    the L2 penalty is divided by the batch's Σ weights).
 """
 
 _ATTRIBUTES = """
@@ -152,18 +153,19 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return X, self._label_binarizer.transform(y).astype(bool)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Fit the model to X and the class labels (or label-indicator matrix) y.
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to X and the class labels (or label-indicator matrix) y,
+        optionally weighting each sample (``sample_weight``, shape (n_samples,)).
 
         Returns
         -------
         self : MLPClassifier
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over (X, y). ``classes`` (all labels) is required on the first call.
 
         Returns
@@ -176,15 +178,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 self._label_binarizer.fit(y)
             else:
                 self._label_binarizer.fit(classes)
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True)
 
     def _outputs_to_predictions(self, out):
         if self.n_outputs_ == 1:
             out = out.ravel()
         return self._label_binarizer.inverse_transform(out)
 
-    def _score_function(self, y, y_pred):
-        return accuracy_score(y, y_pred)
+    def _score_function(self, y, y_pred, sample_weight=None):
+        return accuracy_score(y, y_pred, sample_weight=sample_weight)
 
     def predict(self, X):
         """Predicted class labels, shape (n_samples,) or (n_samples, n_classes) for
@@ -279,31 +281,32 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return X, y
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Fit the model to X and the targets y, shape (n_samples,) or (n_samples, n_outputs).
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to X and the targets y, shape (n_samples,) or (n_samples, n_outputs),
+        optionally weighting each sample (``sample_weight``, shape (n_samples,)).
 
         Returns
         -------
         self : MLPRegressor
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """One epoch over (X, y).
 
         Returns
         -------
         self : MLPRegressor
         """
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True)
 
     def _outputs_to_predictions(self, out):
         return out.ravel() if out.shape[1] == 1 else out
 
-    def _score_function(self, y, y_pred):
-        return r2_score(y, y_pred)
+    def _score_function(self, y, y_pred, sample_weight=None):
+        return r2_score(y, y_pred, sample_weight=sample_weight)
 
     def predict(self, X):
         """Predicted values, shape (n_samples,) or (n_samples, n_outputs)."""

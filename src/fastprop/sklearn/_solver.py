@@ -59,15 +59,20 @@ class Objective:
         self._scratch: dict = {}  # the engine's workspace, kept between batches
 
     def __call__(self, params: np.ndarray, X: np.ndarray, Y: np.ndarray,
-                 grad: np.ndarray) -> float:
+                 grad: np.ndarray, weights: np.ndarray | None = None) -> float:
         """scikit-learn's loss of the batch (X, Y) at ``params``; ``grad`` receives its
-        gradient (flat, fastprop's layout)."""
-        loss = self.engine.loss_and_grad(self.arch, params, X, Y, grad, self._scratch)
+        gradient (flat, fastprop's layout). With sample ``weights`` the loss is their
+        weighted mean and the penalty is divided by Σ weights instead of n."""
+        loss = self.engine.loss_and_grad(self.arch, params, X, Y, grad, self._scratch,
+                                         weights)
         if self.grad_scale != 1.0:
             grad *= self.grad_scale
         loss *= self.loss_scale
         if self.alpha:
-            n = X.shape[0]
+            # Σ weights accumulated in order in float64, as the compiled epoch does
+            # (cumsum is sequential; .sum() would pair terms and round differently)
+            n = X.shape[0] if weights is None else \
+                float(np.cumsum(weights, dtype=np.float64)[-1])
             squares = 0.0
             for W, gW in zip(self._weights(params), self._weights(grad), strict=True):
                 w = W.ravel()
@@ -125,13 +130,14 @@ class StochasticSolver:
         self._grad = np.empty(arch.n_params, dtype=arch.dtype)
 
     def epoch(self, params: np.ndarray, X, Y: np.ndarray, order: np.ndarray | None,
-              batch_size: int) -> float:
+              batch_size: int, weights: np.ndarray | None = None) -> float:
         """One epoch over the rows of (X, Y) in ``order`` (None: stored order), in
         batches of ``batch_size`` (the last one partial); returns Σ batch loss × rows.
 
         With the compiled engine and dense X the whole epoch is one call without the GIL
         (``X`` must then be C-contiguous in the parameters' dtype); otherwise (NumPy
-        engine, sparse X) a loop of ``step`` calls, which is the reference."""
+        engine, sparse X) a loop of ``step`` calls, which is the reference. ``weights``:
+        one sample weight per row, in the parameters' dtype, or None."""
         objective = self.objective
         compiled = getattr(objective.engine, "sklearn_epoch", None)
         if compiled is not None and isinstance(X, np.ndarray):
@@ -141,7 +147,7 @@ class StochasticSolver:
                             batch_size, self.optimizer, loss_scale=objective.loss_scale,
                             grad_scale=objective.grad_scale, alpha=objective.alpha,
                             sk_eps=self.epsilon if adam else -1.0,
-                            scratch=objective._scratch)
+                            scratch=objective._scratch, weights=weights)
         n = X.shape[0]
         Y_buffer = np.empty((min(batch_size, n), Y.shape[1]), dtype=params.dtype)
         X_buffer = None if not isinstance(X, np.ndarray) else \
@@ -151,19 +157,24 @@ class StochasticSolver:
             batch = slice(start, min(start + batch_size, n))
             if order is None:
                 X_batch, Y_batch = X[batch], Y[batch]
+                w_batch = None if weights is None else weights[batch]
             else:
                 rows = order[batch]
+                w_batch = None if weights is None else weights[rows]
                 Y_batch = np.take(Y, rows, axis=0, out=Y_buffer[:len(rows)])
                 X_batch = X[rows] if X_buffer is None else \
                     np.take(X, rows, axis=0, out=X_buffer[:len(rows)])
             if not isinstance(X_batch, np.ndarray):  # sparse
                 X_batch = X_batch.toarray()
-            accumulated_loss += self.step(params, X_batch, Y_batch) * (batch.stop - batch.start)
+            accumulated_loss += self.step(params, X_batch, Y_batch, w_batch) * \
+                (batch.stop - batch.start)
         return accumulated_loss
 
-    def step(self, params: np.ndarray, X: np.ndarray, Y: np.ndarray) -> float:
-        """One update on the batch (X, Y); returns the batch's loss before it."""
-        loss = self.objective(params, X, Y, self._grad)
+    def step(self, params: np.ndarray, X: np.ndarray, Y: np.ndarray,
+             weights: np.ndarray | None = None) -> float:
+        """One update on the batch (X, Y) (sample ``weights``, or None); returns the
+        batch's loss before it."""
+        loss = self.objective(params, X, Y, self._grad, weights)
         opt = self.optimizer
         if isinstance(opt, Adam):  # scikit-learn's eps, in PyTorch's formula (see above)
             opt.eps = self.epsilon / math.sqrt(1.0 - self.beta_2 ** (opt.t + 1))

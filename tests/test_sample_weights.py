@@ -1,0 +1,83 @@
+"""Row weights in the engines (what fastprop.sklearn's ``sample_weight`` rests on): the
+loss is the weighted mean Σ w_r·ℓ_r / Σ w_r of the rows' losses, its gradient is exact,
+both engines agree, unit weights change nothing and an integer weight is a repeated row."""
+
+import numpy as np
+import pytest
+
+import fastprop as fp
+from fastprop.engines import get_engine
+
+LOSS_OUTPUTS = [("mse", "identity"), ("mse", "sigmoid"), ("mse", "softmax"),
+                ("bce", "sigmoid"), ("cross_entropy", "softmax")]
+
+
+def problem(loss, output, dtype, n=11, seed=0):
+    rng = np.random.default_rng(seed)
+    net = fp.Network([4, 6, 3], activation="tanh", output=output, loss=loss, dtype=dtype,
+                     seed=seed)
+    X = rng.normal(size=(n, 4)).astype(dtype)
+    if loss == "cross_entropy":
+        Y = np.eye(3, dtype=dtype)[rng.integers(0, 3, size=n)]
+    else:
+        Y = rng.random((n, 3)).astype(dtype)
+    return net, X, Y, rng.uniform(0.1, 3.0, size=n).astype(dtype)
+
+
+def loss_and_grad(engine, net, X, Y, weights):
+    grad = np.empty_like(net.params)
+    loss = get_engine(engine).loss_and_grad(net.arch, net.params, X, Y, grad, weights=weights)
+    return loss, grad
+
+
+@pytest.mark.parametrize("loss, output", LOSS_OUTPUTS)
+def test_engines_agree_and_the_loss_is_the_weighted_mean(engine, dtype, loss, output):
+    net, X, Y, w = problem(loss, output, dtype)
+    value, grad = loss_and_grad(engine, net, X, Y, w)
+    ref_value, ref_grad = loss_and_grad("numpy", net, X, Y, w)
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    assert value == pytest.approx(ref_value, rel=tol)
+    np.testing.assert_allclose(grad, ref_grad, rtol=tol, atol=tol * np.abs(ref_grad).max())
+    rows = [net.loss(X[i:i + 1], Y[i:i + 1]) for i in range(len(X))]
+    assert value == pytest.approx(np.dot(w, rows) / w.sum(), rel=10 * tol)
+
+
+@pytest.mark.parametrize("loss, output", LOSS_OUTPUTS)
+def test_unit_weights_change_nothing_and_integer_weights_repeat_rows(engine, loss, output):
+    net, X, Y, _ = problem(loss, output, "float64")
+    plain = loss_and_grad(engine, net, X, Y, None)
+    ones = loss_and_grad(engine, net, X, Y, np.ones(len(X)))
+    assert ones[0] == pytest.approx(plain[0], rel=1e-14)
+    np.testing.assert_allclose(ones[1], plain[1], rtol=1e-13, atol=1e-15)
+    counts = np.array([1, 3, 0, 2, 1, 1, 4, 0, 1, 2, 1], dtype=np.float64)
+    repeated = loss_and_grad(engine, net, np.repeat(X, counts.astype(int), axis=0),
+                             np.repeat(Y, counts.astype(int), axis=0), None)
+    weighted = loss_and_grad(engine, net, X, Y, counts)
+    assert weighted[0] == pytest.approx(repeated[0], rel=1e-12)
+    np.testing.assert_allclose(weighted[1], repeated[1], rtol=1e-11,
+                               atol=1e-12 * np.abs(repeated[1]).max())
+
+
+@pytest.mark.parametrize("loss, output", LOSS_OUTPUTS)
+def test_weighted_gradient_matches_finite_differences(engine, loss, output):
+    net, X, Y, w = problem(loss, output, "float64", seed=3)
+    _, grad = loss_and_grad(engine, net, X, Y, w)
+    params, h = net.params, 1e-5
+    numeric = np.empty_like(params)
+    for i in range(params.size):
+        saved = params[i]
+        params[i] = saved + h
+        up = loss_and_grad(engine, net, X, Y, w)[0]
+        params[i] = saved - h
+        down = loss_and_grad(engine, net, X, Y, w)[0]
+        params[i] = saved
+        numeric[i] = (up - down) / (2 * h)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_weights_of_the_wrong_size_are_refused():
+    net, X, Y, w = problem("mse", "identity", "float64")
+    grad = np.zeros_like(net.params)
+    with pytest.raises(ValueError, match="weights"):
+        get_engine("cython").loss_and_grad(net.arch, net.params, X, Y, grad, weights=w[:-1])
+    assert not grad.any()
