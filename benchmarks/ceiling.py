@@ -49,13 +49,14 @@ def ceiling(gemm_flops: float, flops_per_sample: int) -> float:
     return gemm_flops / flops_per_sample
 
 
-def gemm_only_rate(workload, min_time: float = 0.2) -> float | None:
-    """Samples/s if a training step were nothing but its matrix products, each through
-    NumPy's matmul (BLAS) at the workload's own shapes: per layer z = a·W, ∂L/∂W = aᵀ·δ
-    and, past the first layer, δ_in = δ·Wᵀ. The gap between this and the large-GEMM
-    ceiling is what BLAS itself loses on these shapes; the gap between fastprop and this
-    is fastprop's own overhead (activations, loss, update, bookkeeping). None for batch 1
-    (overhead-bound: the products are a few multiply-adds)."""
+def gemm_only_timer(workload, min_time: float = 0.2):
+    """A callable that times a step made of nothing but the workload's matrix products
+    and returns samples/s; None for batch 1 (overhead-bound: the products are a few
+    multiply-adds). The products are NumPy's matmul (BLAS) at the workload's own shapes:
+    per layer z = a·W, ∂L/∂W = aᵀ·δ and, past the first layer, δ·Wᵀ. The gap between
+    this and the large-GEMM ceiling is what BLAS itself loses on these shapes; the gap
+    between fastprop and this is fastprop's own overhead (activations, loss, update,
+    bookkeeping). Calibrated here so that one call lasts about ``min_time``."""
     if workload.batch == 1:
         return None
     rng = np.random.default_rng(0)
@@ -75,7 +76,6 @@ def gemm_only_rate(workload, min_time: float = 0.2) -> float | None:
         for x, y, out in products:
             np.matmul(x, y, out=out)
 
-    time.sleep(0.3)  # let another library's spinning BLAS workers go to sleep first
     step()
     steps, elapsed = 1, 0.0
     while elapsed < min_time / 4:
@@ -85,10 +85,11 @@ def gemm_only_rate(workload, min_time: float = 0.2) -> float | None:
             step()
         elapsed = time.perf_counter() - start
     steps = max(1, int(steps * min_time / elapsed))
-    best = np.inf
-    for _ in range(3):
+
+    def timed() -> float:
         start = time.perf_counter()
         for _ in range(steps):
             step()
-        best = min(best, (time.perf_counter() - start) / steps)
-    return rows / best
+        return rows * steps / (time.perf_counter() - start)
+
+    return timed

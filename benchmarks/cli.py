@@ -111,10 +111,7 @@ def main(argv=None, prog="python -m benchmarks") -> int:
                                                  repeats=3 if args.quick else 5)
                 log(f"{threads} thread(s): GEMM " + ", ".join(
                     f"{d} {v['numpy_matmul'] / 1e9:.1f} GFLOP/s" for d, v in run["gemm"].items()))
-                run["gemm_only"] = {}
                 for name in args.workloads:
-                    run["gemm_only"][name] = ceiling.gemm_only_rate(
-                        WORKLOADS[name], 0.05 if args.quick else 0.2)
                     run["rows"] += run_workload(WORKLOADS[name], args.impls, args.repeats,
                                                 args.min_time, log,
                                                 pause=0.3 if threads > 1 else 0.0,

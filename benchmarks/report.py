@@ -40,7 +40,9 @@ def summarize(results: dict) -> list[dict]:
             # measured once per thread count)
             gemm = next((r["gemm_flops"] for r in rows.values() if r.get("gemm_flops")),
                         run["gemm"][w.dtype]["numpy_matmul"])
-            gemm_only = (run.get("gemm_only") or {}).get(name)
+            # "GEMMs alone" timed in the workload's rounds (older results: once before)
+            gemm_only = next((r["gemm_only"] for r in rows.values() if r.get("gemm_only")),
+                             (run.get("gemm_only") or {}).get(name))
             ceil = gemm / w.flops_per_sample
             fp = rate.get("fastprop")
             others = [r.get("others_cores") for r in rows.values()]
@@ -172,8 +174,8 @@ def markdown(results: dict) -> str:
     add("(ceiling: samples/s at the large-GEMM rate timed in the workload's own rounds "
         "(NumPy matmul of 2048² matrices, median), 6 × parameters per sample; GEMMs "
         "alone: samples/s if a step were only its matrix products, NumPy matmul at the "
-        "workload's shapes; others' load: cores kept busy by other processes during the "
-        "timed rounds.)")
+        "workload's shapes, also timed in the workload's rounds (median); others' load: "
+        "cores kept busy by other processes during the timed rounds.)")
     notes = {f"{IMPLS[k].label} on {s['workload']}: {v}" for s in summary
              for k, v in s["notes"].items()}
     if notes:

@@ -13,9 +13,10 @@ core taken by those spinning workers (measured: fastprop on mnist-mlp at 2 threa
 samples/s alone, 89 k right after the NumPy engine). So every timed call is preceded by
 a pause (``pause``, 0.3 s at 2+ threads) that lets the other pools go to sleep.
 
-The machine's GEMM rate (the ceiling's numerator) is timed in the same rounds — one
-NumPy matmul of ``gemm_size``² matrices in the workload's dtype after the
-implementations — and its median kept with the rows, so that "% of ceiling" is a ratio
+The machine's GEMM rate (the ceiling's numerator) and the "GEMMs alone" rate are timed
+in the same rounds — one NumPy matmul of ``gemm_size``² matrices in the workload's dtype
+and one call of the step made only of the workload's products, after the
+implementations — and their medians kept with the rows, so that "% of ceiling" is a ratio
 of two figures measured under the same load, as fastprop ÷ PyTorch is. (A GEMM rate
 measured once before all workloads drifted by up to 30 % from the rate during a
 workload's rounds on these shared cores, and gave shares of the ceiling over 100 %.)
@@ -29,6 +30,7 @@ import numpy as np
 
 from fastprop._bench import Workload, calibrate, make_data, time_call
 
+from .ceiling import gemm_only_timer
 from .impls import IMPLS, make_trainer
 from .machine import OthersMeter
 
@@ -38,9 +40,12 @@ def run_workload(workload: Workload, impls, repeats: int, min_time: float,
     """One row per implementation: samples/s (median), every repeat's rate, the samples
     and epochs of a timed call, a note (why skipped, or how it differs), how many
     cores other processes kept busy during the timed rounds and, with ``gemm_size``,
-    the GEMM rate (FLOP/s, median) timed in the same rounds."""
+    the GEMM rate (FLOP/s) and the "GEMMs alone" rate (samples/s) timed in the same
+    rounds (medians)."""
     X, y = make_data(workload)
     gemm_rates: list[float] = []
+    gemm_only_rates: list[float] = []
+    gemm_only = gemm_only_timer(workload, min(min_time, 0.2)) if gemm_size else None
     if gemm_size:
         rng = np.random.default_rng(0)
         a, b = (rng.standard_normal((gemm_size, gemm_size)).astype(workload.dtype)
@@ -79,10 +84,15 @@ def run_workload(workload: Workload, impls, repeats: int, min_time: float,
                 start = time.perf_counter()
                 np.matmul(a, b, out=c)
                 gemm_rates.append(2.0 * gemm_size**3 / (time.perf_counter() - start))
+            if gemm_only is not None:
+                time.sleep(pause)
+                gemm_only_rates.append(gemm_only())
     for row, _ in active:
         if gemm_rates:
             row["gemm_flops"] = float(np.median(gemm_rates))
             row["gemm_rates"] = gemm_rates
+        if gemm_only_rates:
+            row["gemm_only"] = float(np.median(gemm_only_rates))
         row["others_cores"] = others.result
         row["samples_per_s"] = float(np.median(row["rates"]))
         spread = (max(row["rates"]) - min(row["rates"])) / row["samples_per_s"]

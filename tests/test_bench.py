@@ -55,6 +55,8 @@ def test_harness_writes_valid_json(harness, tmp_path, capsys):
     assert {(r["workload"], r["impl"]) for r in rows} == {
         (w, i) for w in ("tiny-3-2-1", "tabular") for i in ("fastprop", "fastprop-numpy")}
     assert all(r["samples_per_s"] > 0 and r["gemm_flops"] > 0 for r in rows)
+    assert all(r["gemm_only"] > 0 for r in rows if r["workload"] == "tabular")
+    assert not any("gemm_only" in r for r in rows if r["workload"] == "tiny-3-2-1")  # batch 1
     assert results["runs"][0]["gemm"]["float32"]["numpy_matmul"] > 0
     assert any(t["target"].startswith("tiny-3-2-1") for t in results["targets"])
     assert "| tabular |" in capsys.readouterr().out
