@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import fastprop as fp
-from fastprop.cli import TEXT_QUANTITIES, main
+from fastprop.cli import main
+from fastprop.cli.explain import TEXT_QUANTITIES
 
 # The exact float64 values of worked-examples/README.md, by the examples' own keys.
 README_EXACT = {

@@ -1,0 +1,194 @@
+"""The ``fastprop`` command line: demo, explain, train, predict, info, bench.
+
+Every error is one line on stderr and a non-zero exit status (2 for bad arguments, 1 for
+bad data or files), never a traceback. ``main(argv)`` returns the status instead of
+exiting, so it can be called from Python.
+
+This module holds ``main``, the argument parser and the helpers the commands share; each
+command lives in its own module, imported when the parser is built: ``explain``
+(``fastprop explain``), ``demo`` (``fastprop demo``) and ``models`` (``fastprop train``,
+``predict`` and ``info``). ``fastprop bench`` runs ``fastprop._bench``.
+
+>>> from fastprop.cli import main
+>>> main(["explain", "--list"])  # doctest: +ELLIPSIS
+three-inputs-relu-sigmoid-bce ...
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .._version import __version__
+from ..io import ModelFileError
+
+
+class UsageError(Exception):
+    """Bad command-line arguments (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not argparse's usage block
+        raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
+
+
+def _sizes(text: str, name: str, allow_empty: bool = False) -> list[int]:
+    if allow_empty and text.strip().lower() in ("", "none", "0"):
+        return []
+    try:
+        sizes = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise UsageError(f"{name} must be integers separated by commas, like 64,64; "
+                         f"got {text!r}") from None
+    if any(s < 1 for s in sizes):
+        raise UsageError(f"{name} must be positive, got {text!r}")
+    return sizes
+
+
+def _bench(args) -> int:
+    import importlib.util
+
+    if importlib.util.find_spec("fastprop._bench") is None:
+        print("fastprop bench: not available yet", file=sys.stderr)
+        return 1
+    from .. import _bench
+
+    return int(_bench.main(args.rest) or 0)
+
+
+# -------------------------------------------------------------------- the parser
+def _parser() -> _Parser:
+    # Imported here, not at the top: the command modules import UsageError and _sizes
+    # from this package.
+    from .demo import _demo
+    from .explain import _explain
+    from .models import _info, _predict, _train
+
+    p = _Parser(prog="fastprop", description="Train multilayer perceptrons by "
+                "backpropagation, and see every number of a step.")
+    p.add_argument("--version", action="version", version=f"fastprop {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    engine = _Parser(add_help=False)
+    engine.add_argument("--engine", choices=["cython", "numpy"], default="cython",
+                        help="compiled engine (default) or the NumPy reference")
+    progress = _Parser(add_help=False)
+    progress.add_argument("--progress", action=argparse.BooleanOptionalAction, default="auto",
+                          help="progress bar (default: only on a terminal)")
+
+    d = sub.add_parser("demo", parents=[engine, progress], help="the main job, on built-in data")
+    d.add_argument("--out", default="fastprop-output", help="directory for the PNGs "
+                   "(default ./fastprop-output)")
+    d.add_argument("--no-plots", action="store_true", help="write no pictures")
+    d.add_argument("--epochs", type=int, default=150, help="epochs on two moons (150)")
+    d.set_defaults(func=_demo)
+
+    e = sub.add_parser("explain", parents=[engine], help="one training step, printed like a "
+                       "worked example")
+    e.add_argument("--list", action="store_true", help="list the built-in worked examples")
+    e.add_argument("--example", metavar="NAME", help="a worked example (see --list)")
+    e.add_argument("--sizes", help="your own network: layer sizes, e.g. 2,1,1")
+    e.add_argument("--weights", help="weights in edge order (AC, BC, … layer by layer), "
+                   "e.g. 0.5,0.3,0.8; one number sets them all (default: random, --seed)")
+    e.add_argument("--biases", help="biases, layer by layer (default 0)")
+    e.add_argument("--x", help="input, e.g. 1,2 (a batch: 1,2;3,4)")
+    e.add_argument("--y", help="target, e.g. 1 (a batch: 1;0)")
+    e.add_argument("--activation", default="relu", help="hidden activation (relu)")
+    e.add_argument("--output", help="output activation (default: the loss's)")
+    e.add_argument("--loss", default="bce", choices=["bce", "mse", "cross_entropy"])
+    e.add_argument("--lr", type=float, default=0.1, help="learning rate η (0.1)")
+    e.add_argument("--no-bias", action="store_true", help="no biases (as in the examples)")
+    e.add_argument("--seed", type=int, default=0, help="seed of random weights (0)")
+    e.add_argument("--digits", type=int, default=5, help="decimals printed (5)")
+    e.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    e.add_argument("--png", metavar="PATH", help="also draw the network with the step")
+    e.set_defaults(func=_explain)
+
+    t = sub.add_parser("train", parents=[engine, progress], help="train on a CSV file")
+    t.add_argument("csv", help="numeric CSV file (a header row is optional)")
+    t.add_argument("--target", required=True, help="target column: name or index")
+    t.add_argument("--hidden", default="64,64", help="hidden layer sizes (64,64; none)")
+    t.add_argument("--activation", default="relu", help="hidden activation (relu)")
+    t.add_argument("--loss", choices=["bce", "mse", "cross_entropy"],
+                   help="default: bce for 0/1 targets, cross_entropy for class ids, else mse")
+    t.add_argument("--epochs", type=int, default=50)
+    t.add_argument("--batch-size", type=int, default=32)
+    t.add_argument("--lr", type=float, help="learning rate (adam 0.001, sgd 0.01)")
+    t.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
+    t.add_argument("--val-split", type=float, default=0.2,
+                   help="fraction held out for validation (0.2; 0 for none)")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    t.add_argument("-o", "--output", default="model.npz", help="model file (model.npz)")
+    t.add_argument("--plot", metavar="PNG", help="also save the loss curve")
+    t.set_defaults(func=_train)
+
+    r = sub.add_parser("predict", parents=[engine], help="predict with a saved model")
+    r.add_argument("model")
+    r.add_argument("csv")
+    r.add_argument("-o", "--output", help="CSV file for the predictions (default: stdout)")
+    r.add_argument("--target", help="target column to leave out (and score against)")
+    r.set_defaults(func=_predict)
+
+    i = sub.add_parser("info", help="describe a saved model")
+    i.add_argument("model")
+    i.set_defaults(func=_info)
+
+    sub.add_parser("bench", add_help=False, help="benchmarks against other libraries")
+    return p
+
+
+def _safe_streams() -> None:
+    """Never crash on a console that cannot encode ∂, δ or σ: print '?' instead."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "∂δσηŷ−→·".encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors="replace")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``fastprop`` command line with ``argv`` (default: ``sys.argv[1:]``).
+
+    Returns the exit status: 0 on success, 1 when the data or a file is bad, 2 for bad
+    arguments, 130 when interrupted.
+
+    Examples
+    --------
+    >>> from fastprop.cli import main
+    >>> status = main(["explain", "--example", "two-inputs-sigmoid-mse"])  # doctest: +SKIP
+    """
+    _safe_streams()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = "fastprop"
+    try:
+        if argv[:1] == ["bench"]:  # everything after "bench" is the benchmark's own
+            return _bench(argparse.Namespace(rest=argv[1:]))
+        args = _parser().parse_args(argv)
+        if args.command is None:
+            raise UsageError("fastprop: error: choose a command: demo, explain, train, "
+                             "predict, info or bench (see fastprop --help)")
+        command = f"fastprop {args.command}"
+        return args.func(args)
+    except UsageError as exc:
+        message = _one_line(exc)
+        prefix = "" if message.startswith("fastprop") else f"{command}: error: "
+        print(prefix + message, file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help and --version
+        return exc.code if isinstance(exc.code, int) else 0
+    except KeyboardInterrupt:
+        print(f"{command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `fastprop explain … | head`
+        return 0
+    except (ValueError, TypeError, OSError, ModelFileError, ImportError,
+            FloatingPointError) as exc:
+        print(f"{command}: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

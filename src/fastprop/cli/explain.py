@@ -1,0 +1,139 @@
+"""``fastprop explain``: one training step, printed like a worked example.
+
+A built-in worked example (``--example``, ``--list``) or your own network (``--sizes``,
+``--weights``, ``--x``, ``--y``), printed as text, markdown or JSON, and for the worked
+examples compared number by number with the text they come from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+
+import numpy as np
+
+from . import UsageError, _sizes
+
+#: For each worked example: the text's quantities (``WorkedExample.text_values``) and
+#: where the trace holds them ("node.field", "edge.field" or "loss").
+TEXT_QUANTITIES = {
+    "three-inputs-relu-sigmoid-bce": {"D": "D.a", "E": "E.a", "F": "F.a",
+                                      "EF_new": "EF.new"},
+    "two-inputs-sigmoid-mse": {
+        "z_h": "C.z", "h": "C.a", "y_hat": "D.a", "L": "loss", "delta_out": "D.delta",
+        "dw3": "CD.grad", "delta_h": "C.delta", "dw1": "AC.grad", "dw2": "BC.grad",
+        "w1": "AC.new", "w2": "BC.new", "w3": "CD.new"},
+    "one-input-sigmoid-bce": {
+        "a_h": "B.a", "y_hat": "C.a", "L": "loss", "delta_out": "C.delta", "dw_o": "BC.grad",
+        "da_h_dz_h": "B.fprime", "dw_h": "AB.grad", "w_o": "BC.new", "w_h": "AB.new"},
+}
+
+
+def _numbers(text: str, name: str, rows: bool = False):
+    """"1,2,3" → [1., 2., 3.]; with ``rows``, "1,2;3,4" → [[1., 2.], [3., 4.]]."""
+    try:
+        parts = [[float(v) for v in row.split(",")] for row in text.split(";")]
+    except ValueError:
+        raise UsageError(f"{name} must be numbers separated by commas, got {text!r}") from None
+    if not rows:
+        return [v for row in parts for v in row]
+    if len({len(row) for row in parts}) != 1:
+        raise UsageError(f"{name}: every row (separated by ';') needs the same length")
+    return parts
+
+
+def _explain(args) -> int:
+    from .. import examples
+
+    if args.list:
+        for name in examples.names():
+            print(f"{name:32s} {examples.get(name).title}")
+        return 0
+    if args.example:
+        ex = examples.get(args.example)
+        net = ex.network(engine=args.engine)
+        trace = net.trace(ex.x, ex.y, ex.lr)
+    else:
+        net, trace = _custom_trace(args)
+    if args.format == "json":
+        print(json.dumps(trace.to_dict(), indent=1, ensure_ascii=False))
+    elif args.format == "markdown":
+        print(trace.to_markdown(args.digits))
+    else:
+        if args.example:
+            print(f"Worked example {ex.name}: {ex.title}  (text: {ex.source})\n")
+        print(trace.format(args.digits))
+        if args.example:
+            _compare_with_text(ex, trace)
+    if args.png:
+        net.draw(args.png, trace=trace)
+        print(f"\nwrote the network diagram to {os.path.abspath(args.png)}")
+    return 0
+
+
+def _custom_trace(args):
+    from ..network import Network
+
+    if not args.sizes or args.x is None or args.y is None:
+        raise UsageError("fastprop explain: error: give --example NAME (see --list), or "
+                         "--sizes, --x and --y (and usually --weights) for your own network")
+    sizes = _sizes(args.sizes, "--sizes")
+    net = Network(sizes, activation=args.activation, output=args.output, loss=args.loss,
+                  bias=not args.no_bias, seed=args.seed, engine=args.engine)
+    if args.weights is not None:
+        net.set_weights(_layers(args.weights, "--weights", [W.shape for W in net.weights]))
+    if args.biases is not None:
+        net.set_weights(net.weights, _layers(args.biases, "--biases",
+                                             [b.shape for b in net.biases]))
+    x = np.array(_numbers(args.x, "--x", rows=True))
+    y = np.array(_numbers(args.y, "--y", rows=True))
+    if x.shape[0] == 1:  # one sample: x 1-D, y one value per output
+        x, y = x[0], y[0]
+    elif y.shape[1] == 1:
+        y = y[:, 0]
+    return net, net.trace(x, y, args.lr)
+
+
+def _layers(text, name, shapes):
+    """Values for every layer, in the order of the edges (AC, BC, … layer by layer): all
+    in one list, or one list per layer separated by ';'; one number sets them all."""
+    values = _numbers(text, name)
+    total = sum(int(np.prod(s)) for s in shapes)
+    if len(values) == 1:
+        values = values * total
+    if len(values) != total:
+        raise UsageError(f"{name} needs {total} numbers for layers of shapes "
+                         f"{[tuple(s) for s in shapes]}, got {len(values)}")
+    out, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        out.append(np.reshape(values[start:start + size], shape))
+        start += size
+    return out
+
+
+def _compare_with_text(ex, trace) -> None:
+    print(f"\nCompared with the text ({ex.source}):")
+    for key, where in TEXT_QUANTITIES.get(ex.name, {}).items():
+        ours = _lookup(trace, where)
+        text = ex.text_values.get(key)
+        if text is None:
+            print(f"  {key:10s} fastprop {ours:.16g}   (the text's shortcut, which leaves out "
+                  "σ′, gives another number: see the note)")
+            continue
+        decimals = len(repr(float(text)).split(".")[1].rstrip("0"))
+        verdict = "agrees" if abs(ours - text) < 10.0 ** -decimals else "DIFFERS"
+        print(f"  {key:10s} text {text:<9g} fastprop {ours:<20.16g} {verdict} "
+              f"(|difference| < {10.0 ** -decimals:g})")
+    if ex.notes:
+        print("\n" + textwrap.fill(f"Note: {ex.notes}", width=92))
+
+
+def _lookup(trace, where: str) -> float:
+    if where == "loss":
+        return trace.loss
+    name, field = where.split(".")
+    if name in trace._nodes:
+        return trace.node(name)[field]
+    return trace.edge(name)[field]

@@ -1,0 +1,157 @@
+"""``fastprop train``, ``predict`` and ``info``: models from CSV files, saved and used.
+
+``train`` fits a network to a numeric CSV file and saves it; ``predict`` writes a saved
+model's predictions for a CSV file (and scores them with ``--target``); ``info``
+describes a saved model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+from . import UsageError, _sizes
+
+
+def _train(args) -> int:
+    from ..dataset import Dataset
+    from ..network import Network
+    from ..optim import SGD, Adam
+
+    if not 0 <= args.val_split < 1:
+        raise UsageError(f"--val-split must be in [0, 1), got {args.val_split}")
+    folder = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(folder):
+        raise ValueError(f"-o {args.output}: directory {folder} does not exist")
+    ds = Dataset.from_csv(args.csv, target=args.target, dtype=args.dtype)
+    loss, n_out, why = _choose_loss(ds.y, args.loss)
+    print(f"{args.csv}: {len(ds)} rows, {ds.n_features} features, target "
+          f"{', '.join(ds.target_names or ())}; loss {loss} ({why})")
+    hidden = _sizes(args.hidden, "--hidden", allow_empty=True)
+    net = Network([ds.n_features, *hidden, n_out], activation=args.activation, loss=loss,
+                  seed=args.seed, dtype=args.dtype, engine=args.engine)
+    train, val = (ds, None) if args.val_split == 0 else ds.split(args.val_split, args.seed)
+    lr = args.lr if args.lr is not None else (1e-3 if args.optimizer == "adam" else 0.01)
+    optimizer = Adam(lr) if args.optimizer == "adam" else SGD(lr)
+    start = time.perf_counter()
+    history = net.fit(train, epochs=args.epochs, batch_size=args.batch_size,
+                      optimizer=optimizer, seed=args.seed, validation_data=val,
+                      progress=args.progress)
+    seconds = time.perf_counter() - start
+    net.save(args.output)
+    parts = [f"train {_metrics(net.evaluate(train))}"]
+    if val is not None:
+        parts.append(f"validation {_metrics(net.evaluate(val))}")
+    print(f"{net!r}: {' · '.join(parts)} · {len(history.loss)} epochs in {seconds:.1f} s "
+          f"· saved {args.output}")
+    if args.plot:
+        history.plot(args.plot)
+        print(f"loss curve: {args.plot}")
+    return 0
+
+
+def _choose_loss(y, loss):
+    """The loss for these targets, the number of outputs, and why."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        return loss or "mse", y.shape[1], f"{y.shape[1]} target columns"
+    values = np.unique(y)
+    integral = bool(np.all(values == np.round(values))) and values.min() >= 0
+    if loss == "cross_entropy" or (loss is None and integral and 2 < len(values) <= 100):
+        if not integral:
+            raise ValueError("--loss cross_entropy needs class ids 0, 1, 2, … in the target")
+        return "cross_entropy", int(values.max()) + 1, f"{len(values)} classes"
+    if loss == "bce" or (loss is None and integral and values.max() <= 1):
+        return "bce", 1, "targets 0/1"
+    return loss or "mse", 1, "numeric target"
+
+
+def _metrics(scores: dict) -> str:
+    return ", ".join(f"{k} {v:.4f}" for k, v in scores.items())
+
+
+def _read_csv(path: str):
+    """Header names (or None) and a 2-D float array from a numeric CSV file."""
+    from ..dataset import _is_number
+
+    if not os.path.isfile(path):
+        raise ValueError(f"{path!r} is not a file")
+    with open(path, encoding="utf-8-sig") as fh:
+        first = fh.readline()
+    cells = [c.strip().strip('"') for c in first.strip().split(",")]
+    header = not all(_is_number(c) for c in cells if c)
+    try:
+        rows = np.loadtxt(path, delimiter=",", skiprows=int(header), ndmin=2,
+                          encoding="utf-8-sig")
+    except ValueError as exc:
+        raise ValueError(f"{path}: not a numeric CSV file ({exc})") from None
+    if rows.size == 0:
+        raise ValueError(f"{path}: no data rows")
+    return (cells if header else None), rows
+
+
+def _predict(args) -> int:
+    from ..dataset import Dataset
+    from ..io import load
+
+    net = load(args.model, engine=args.engine)
+    if args.target is not None:
+        ds = Dataset.from_csv(args.csv, target=args.target, dtype=net.dtype.name)
+        X, y = ds.X, ds.y
+    else:
+        X, y = _read_csv(args.csv)[1], None
+    if X.shape[1] != net.sizes[0]:
+        raise ValueError(f"{args.csv} has {X.shape[1]} feature columns but the model takes "
+                         f"{net.sizes[0]}" + ("" if y is not None else
+                                              " (use --target to leave out the target column)"))
+    out = net.predict(X)
+    if net.loss_name == "bce":
+        names, cols = ["probability", "prediction"], [out[:, 0], (out[:, 0] > 0.5)]
+    elif net.loss_name == "cross_entropy":
+        names = [f"p_{k}" for k in range(out.shape[1])] + ["prediction"]
+        cols = list(out.T) + [out.argmax(axis=1)]
+    else:
+        names = ["prediction"] if out.shape[1] == 1 else \
+            [f"prediction_{k}" for k in range(out.shape[1])]
+        cols = list(out.T)
+    table = np.column_stack([np.asarray(c, dtype=np.float64) for c in cols])
+    target = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+    try:
+        np.savetxt(target, table, delimiter=",", fmt="%.10g", header=",".join(names),
+                   comments="")
+    finally:
+        if args.output:
+            target.close()
+    report = sys.stderr if not args.output else sys.stdout
+    if args.output:
+        print(f"wrote {len(table)} predictions to {args.output}", file=report)
+    if y is not None:
+        print(f"{args.csv}: {_metrics(net.evaluate(X, y))}", file=report)
+    return 0
+
+
+def _info(args) -> int:
+    from ..io import load
+
+    net = load(args.model)
+    with np.load(args.model, allow_pickle=False) as npz:
+        meta = json.loads(str(npz["metadata"]))
+    print(f"{args.model}: fastprop model, format {meta['format_version']}, written by "
+          f"fastprop {meta.get('fastprop_version', '?')}")
+    print(f"  {net!r}")
+    layers = " → ".join([str(net.sizes[0])] + [f"{s} ({a})" for s, a in
+                                                zip(net.sizes[1:], net.activations,
+                                                    strict=True)])
+    print(f"  layers: {layers}; loss {net.loss_name}; biases {'yes' if net.bias else 'no'}")
+    print(f"  parameters: {net.n_params:,} {net.dtype.name} "
+          f"({net.params.nbytes / 1024:.1f} KiB); epochs trained: {meta['epochs_trained']}; "
+          f"seed: {meta['seed']}")
+    for k, W in enumerate(net.weights):
+        rms = float(np.sqrt(np.mean(np.square(W, dtype=np.float64))))
+        print(f"  layer {k + 1}: weights {W.shape[0]}×{W.shape[1]}, rms {rms:.4g}, "
+              f"largest |w| {float(np.abs(W).max()):.4g}")
+    return 0
