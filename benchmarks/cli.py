@@ -18,7 +18,7 @@ from .impls import IMPLS, load_libraries
 from .throughput import run_workload
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("throughput", "estimators", "memory", "denormals")
+SECTIONS = ("throughput", "parallel", "estimators", "memory", "denormals")
 
 
 def _list(text: str, allowed, what: str) -> list[str]:
@@ -34,8 +34,8 @@ def parse_args(argv, prog="python -m benchmarks"):
         prog=prog,
         description="Training throughput (samples/s: forward + backward + SGD update) of "
                     "fastprop against its NumPy engine, PyTorch and scikit-learn; GEMM "
-                    "ceiling, fastprop.sklearn against scikit-learn, memory, allocations "
-                    "per step, denormals. (`fastprop bench "
+                    "ceiling, two networks in two threads, fastprop.sklearn against "
+                    "scikit-learn, memory, allocations per step, denormals. (`fastprop bench "
                     "--fastprop-only` times fastprop alone.)")
     p.add_argument("--quick", action="store_true",
                    help="short run: 3 repeats of ≥ 0.05 s, shorter memory/denormal checks")
@@ -117,6 +117,13 @@ def main(argv=None, prog="python -m benchmarks") -> int:
                                                 pause=0.3 if threads > 1 else 0.0,
                                                 gemm_size=args.gemm_size)
             results["runs"].append(run)
+    if "parallel" in args.sections:
+        log("parallel: two networks at once, one per thread (BLAS 1 thread)")
+        from . import parallel
+
+        chosen = [w for w in parallel.DEFAULT_WORKLOADS if w in args.workloads]
+        with machine.limit_threads(1):
+            results["parallel"] = parallel.run(chosen, args.repeats, args.min_time, log)
     if "estimators" in args.sections:
         log("estimators: fastprop.sklearn against scikit-learn (1 thread)")
         from . import estimators

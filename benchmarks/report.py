@@ -190,6 +190,11 @@ def markdown(results: dict) -> str:
         met = "–" if t["met"] is None else "**met**" if t["met"] else "**not met**"
         add(f"| {t['target']} | {t['shown'] or 'not measured'} | {met} |")
     add("")
+    if results.get("parallel"):
+        from .parallel import markdown as parallel_markdown
+
+        lines += parallel_markdown(results["parallel"])
+        add("")
     if results.get("estimators"):
         from .estimators import markdown as estimators_markdown
 

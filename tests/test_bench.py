@@ -97,3 +97,14 @@ def test_estimators_section_fits_the_same_model(harness, monkeypatch, tmp_path, 
     assert row["dataset"] == "iris" and row["same_model"] and row["epochs"] == 20
     assert row["sklearn_s"] > 0 and row["fastprop_s"] > 0
     assert "| iris (150 × 4) | MLPClassifier | adam | 16 | 20 |" in capsys.readouterr().out
+
+
+def test_parallel_section_trains_two_networks_at_once(harness, tmp_path, capsys):
+    code = harness.main(["--quick", "--sections", "parallel", "--workloads", "tabular",
+                         "--repeats", "1", "--min-time", "0.01", "--out", str(tmp_path)])
+    assert code == 0
+    results = json.loads(next(tmp_path.glob("*.json")).read_text())
+    (row,) = results["parallel"]
+    assert row["workload"] == "tabular" and row["sequential"] > 0 and row["concurrent"] > 0
+    assert row["speedup"] == row["concurrent"] / row["sequential"]
+    assert "| tabular |" in capsys.readouterr().out
