@@ -60,9 +60,12 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
     cdef const floating* Y = <const floating*>job.Y
     cdef const floating* xb
     cdef const floating* yb
+    cdef const floating* SW = <const floating*>job.weights
+    cdef floating* swb = <floating*>job.batch_weights
+    cdef const floating* wb = NULL
     cdef Py_ssize_t n_in = net.sizes[0], k = net.sizes[net.n_layers]
     cdef Py_ssize_t e, start, rows, i, batch_index
-    cdef double loss, total
+    cdef double loss, total, batch_weight, total_weight
     cdef int status = DONE
     cdef clock_t last_tick = clock(), last_signal = last_tick, now
     cdef long interval = 1, countdown = 1
@@ -77,6 +80,7 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
         if job.shuffle:
             fill_epoch_order(job.order, job.n, job.seed, job.first_epoch + e, job.keys)
         total = 0
+        total_weight = 0
         batch_index = 0
         start = 0
         while start < job.n:
@@ -95,14 +99,26 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
             else:
                 xb = X + start * n_in
                 yb = Y + start * k
-            status = train_step(job, cur, prev, xb, yb, rows, &loss)
+            batch_weight = rows
+            if SW != NULL:  # the batch's sample weights
+                if job.shuffle:
+                    for i in range(rows):
+                        swb[i] = SW[job.order[start + i]]
+                    wb = swb
+                else:
+                    wb = SW + start
+                batch_weight = 0
+                for i in range(rows):
+                    batch_weight += wb[i]
+            status = train_step(job, cur, prev, xb, yb, wb, rows, &loss)
             if status != DONE:
                 break
             swap = cur
             cur = prev
             prev = swap
             updated = True
-            total += loss * rows
+            total += loss * batch_weight  # the epoch's loss: the (weighted) mean
+            total_weight += batch_weight
             batch_index += 1
             start += rows
             countdown -= 1
@@ -124,7 +140,7 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
         if status != DONE:
             job.fail_epoch, job.fail_batch = e, batch_index
             break
-        job.losses[e] = total / job.n
+        job.losses[e] = total / total_weight
     if status == DIVERGED_LOSS and (updated or job.backup_valid):
         cur = prev  # back to the parameters before the previous update
     if cur != params:
@@ -275,11 +291,13 @@ def apply_update(optimizer, params, grad):
 
 
 def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batch_size,
-          optimizer, seed, losses, backup, backup_valid, stop, scratch=None):
+          optimizer, seed, losses, backup, backup_valid, stop, scratch=None, weights=None):
     """Run ``epochs`` epochs without the GIL (see ``NumpyEngine.train`` for the contract).
 
     ``scratch`` (a dict owned by the network, or None) keeps the workspace, gradient and
-    shuffle buffers between calls.
+    shuffle buffers between calls. With ``weights`` (one per sample, the parameters'
+    dtype; else None) each batch's loss is the weighted mean over its rows and the
+    epoch's loss the weighted mean over the epoch.
 
     Returns ``(status, epoch, batch)``: status 0 done, 1 stopped by the flag, 2 non-finite
     loss, 3 non-finite update (epoch and batch say where).
@@ -310,6 +328,10 @@ def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batc
         raise ValueError("losses is shorter than epochs")
     job.stop = <volatile char*>_data(stop, "stop", cnp.NPY_INT8, 1)
     job.fail_epoch = job.fail_batch = -1
+    job.weights = _data(weights, "weights", t, n) if weights is not None else NULL
+    batch_weights = _buffer(scratch, "batch_weights", rows if weights is not None else 0,
+                            plan.dtype)
+    job.batch_weights = _data(batch_weights, "batch_weights", t, -1)
     cdef int status
     cdef unsigned long fpenv
     with nogil:

@@ -203,7 +203,8 @@ cdef inline double output_loss_delta(int loss, int out_act, const floating* z,
     bce            L = Σ softplus(z) − y·z / (B·k)   δ = (ŷ − y)/(B·k)
     cross_entropy  L = Σ_rows (logsumexp(z) − Σ_j y_j·z_j) / B      δ = (ŷ − y)/B
     ``delta`` may be NULL (loss only). With row weights ``rw`` (else NULL) the mean over
-    the B rows becomes the weighted mean: each row's terms × w_r, and B → Σ_r w_r.
+    the B rows becomes the weighted mean: each row's terms × w_r, and B → Σ_r w_r (a
+    batch whose weights are all 0 has loss 0 and δ = 0).
     """
     if rw != NULL:
         return _weighted_loss_delta(loss, out_act, z, a, y, rw, delta, rows, k, slope)
@@ -270,6 +271,11 @@ cdef inline double _weighted_loss_delta(int loss, int out_act, const floating* z
     cdef floating c, g, dot
     for i in range(rows):
         sw += rw[i]
+    if sw == 0:  # every row weighs 0: no loss, no gradient (not 0/0)
+        if delta != NULL:
+            for i in range(rows * k):
+                delta[i] = 0
+        return 0
     for i in range(rows):
         row = 0
         if loss == CROSS_ENTROPY:

@@ -47,6 +47,8 @@ ctypedef struct Job:            # everything train() needs, prepared with the GI
     Py_ssize_t n, batch, n_params
     void* params
     void* backup
+    const void* weights         # one weight per sample, or NULL
+    void* batch_weights         # a batch's weights, gathered (shuffled epochs)
     bint backup_valid           # backup holds the parameters before the latest update
     void* grad
     void* state1
@@ -147,7 +149,8 @@ cdef inline int update(Job* job, const floating* cur, floating* nxt, Py_ssize_t 
 
 
 cdef inline int train_step(Job* job, const floating* cur, floating* nxt, const floating* x,
-                    const floating* y, Py_ssize_t rows, double* loss) noexcept nogil:
+                           const floating* y, const floating* rw, Py_ssize_t rows,
+                           double* loss) noexcept nogil:
     """One step: forward, loss, then backward layer by layer, each layer's parameters
     updated (into ``nxt``) as soon as its gradient is known, while that gradient is
     still in cache. Returns 0, DIVERGED_LOSS (nothing updated) or DIVERGED_UPDATE."""
@@ -156,7 +159,7 @@ cdef inline int train_step(Job* job, const floating* cur, floating* nxt, const f
     cdef floating* delta = <floating*>job.work.base + job.work.d0
     cdef Py_ssize_t l, end = job.n_params
     cdef int bad = 0
-    loss[0] = forward_loss(net, cur, x, y, NULL, rows, &job.work)
+    loss[0] = forward_loss(net, cur, x, y, rw, rows, &job.work)
     if not isfinite(loss[0]):
         return DIVERGED_LOSS
     job.t += 1

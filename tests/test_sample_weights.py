@@ -81,3 +81,75 @@ def test_weights_of_the_wrong_size_are_refused():
     with pytest.raises(ValueError, match="weights"):
         get_engine("cython").loss_and_grad(net.arch, net.params, X, Y, grad, weights=w[:-1])
     assert not grad.any()
+
+
+# ------------------------------------------------------------------ Network.fit
+def weighted_problem(n=23, seed=4):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    y = (X[:, 0] - X[:, 1] > 0).astype(float)
+    return X, y, rng.uniform(0.0, 2.5, size=n)
+
+
+@pytest.mark.parametrize("batch_size", [1, 5, 23])
+def test_weighted_fit_is_the_same_on_both_engines(batch_size):
+    X, y, w = weighted_problem()
+    results = []
+    for engine in ("numpy", "cython"):
+        net = fp.Network([3, 7, 1], engine=engine, seed=1)
+        h = net.fit(X, y, epochs=4, batch_size=batch_size, optimizer=fp.SGD(0.1, momentum=0.9),
+                    seed=3, sample_weight=w)
+        results.append((net.params.copy(), h.loss))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
+
+
+def test_weighted_fit_counts_an_integer_weight_as_repeated_samples(engine):
+    X, y, _ = weighted_problem()
+    counts = np.random.default_rng(5).integers(0, 4, size=len(X))
+    counts[0] = 1
+    weighted = fp.Network([3, 7, 1], engine=engine, seed=1)
+    repeated = weighted.copy()
+    h_w = weighted.fit(X, y, epochs=5, batch_size=len(X), lr=0.3, sample_weight=counts)
+    h_r = repeated.fit(np.repeat(X, counts, axis=0), np.repeat(y, counts), epochs=5,
+                       batch_size=int(counts.sum()), lr=0.3)  # full batch: same steps
+    np.testing.assert_allclose(weighted.params, repeated.params, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(h_w.loss, h_r.loss, rtol=1e-12)
+
+
+def test_unit_weights_train_as_no_weights(engine):
+    X, y, _ = weighted_problem()
+    a = fp.Network([3, 7, 1], engine=engine, seed=1)
+    b = a.copy()
+    ha = a.fit(X, y, epochs=3, batch_size=4, lr=0.2, seed=0)
+    hb = b.fit(X, y, epochs=3, batch_size=4, lr=0.2, seed=0, sample_weight=np.ones(len(X)))
+    np.testing.assert_allclose(a.params, b.params, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(ha.loss, hb.loss, rtol=1e-12)
+
+
+def test_a_batch_of_zero_weights_changes_nothing(engine):
+    X, y, _ = weighted_problem(n=10)
+    w = np.r_[np.zeros(5), np.ones(5)]
+    net = fp.Network([3, 4, 1], engine=engine, seed=1)
+    half = net.copy()
+    net.fit(X, y, epochs=1, batch_size=5, lr=0.5, shuffle=False, sample_weight=w)
+    half.fit(X[5:], y[5:], epochs=1, batch_size=5, lr=0.5, shuffle=False)
+    np.testing.assert_allclose(net.params, half.params, rtol=1e-14)
+
+
+@pytest.mark.parametrize("weights, message", [
+    (np.ones(22), "one weight per sample"),
+    (np.ones((23, 1)), "1-D"),
+    (np.r_[np.ones(22), -1.0], ">= 0"),
+    (np.r_[np.ones(22), np.nan], "NaN"),
+    (np.zeros(23), "0 for every sample"),
+    (["a"] * 23, "real numbers"),
+])
+def test_bad_sample_weights_are_refused_and_lose_nothing(engine, weights, message):
+    X, y, _ = weighted_problem()
+    net = fp.Network([3, 7, 1], engine=engine, seed=1)
+    before = net.params.tobytes()
+    with pytest.raises((ValueError, TypeError), match="sample_weight") as info:
+        net.fit(X, y, epochs=1, sample_weight=weights)
+    assert message in str(info.value)
+    assert net.params.tobytes() == before

@@ -122,3 +122,19 @@ def check_finite(arr: np.ndarray, name: str) -> None:
 def as_label_array(value, name: str) -> np.ndarray:
     """A numeric array of targets (any dimension checked by the caller)."""
     return numeric_array(value, name)
+
+
+def as_sample_weights(value, n: int, dtype: np.dtype, name: str = "sample_weight") -> np.ndarray:
+    """Validate per-sample weights: 1-D, one per sample, finite, ≥ 0 and not all 0;
+    returned C-contiguous in ``dtype``."""
+    arr = numeric_array(value, name)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise ValueError(f"{name} must be 1-D with one weight per sample ({n}), "
+                         f"got shape {arr.shape}")
+    out = np.ascontiguousarray(arr, dtype=dtype)
+    check_finite(out, name)
+    if (out < 0).any():
+        raise ValueError(f"{name} must be >= 0, got {out.min()} at index {int(out.argmin())}")
+    if not out.any():
+        raise ValueError(f"{name} is 0 for every sample: nothing to learn from")
+    return out

@@ -10,6 +10,7 @@ import numpy as np
 from . import activations as _act
 from ._validation import (
     as_float_matrix,
+    as_sample_weights,
     check_dtype,
     check_float,
     check_int,
@@ -286,8 +287,8 @@ class Network:
 
     def fit(self, X, y=None, *, epochs: int = 10, batch_size: int = 32,
             lr: float | None = None, optimizer=None, shuffle: bool = True,
-            seed: int | None = None, validation_data=None, progress: bool | str = False
-            ) -> History:
+            seed: int | None = None, validation_data=None, progress: bool | str = False,
+            sample_weight=None) -> History:
         """Train by mini-batch gradient descent; return the per-epoch History.
 
         Parameters
@@ -309,6 +310,11 @@ class Network:
             Evaluated after every epoch into ``history.val_loss``/``val_accuracy``.
         progress : bool or "auto", default False
             Show a tqdm progress bar over epochs ("auto": only on a terminal).
+        sample_weight : array-like of shape (n_samples,), optional
+            A weight ≥ 0 per sample: each batch's loss (and so its gradient) is the
+            weighted mean Σ w·ℓ / Σ w over its samples, and ``history.loss`` the weighted
+            mean over the epoch. An integer weight counts a sample that many times; a
+            batch whose weights are all 0 contributes no gradient.
 
         Notes
         -----
@@ -336,6 +342,8 @@ class Network:
         optimizer = SGD(0.01 if lr is None else lr) if optimizer is None else \
             check_optimizer(optimizer)
         Xv, Y = self._data(X, y)
+        weights = None if sample_weight is None else \
+            as_sample_weights(sample_weight, Xv.shape[0], self.dtype)
         validation = None
         if validation_data is not None:
             if isinstance(validation_data, Dataset):
@@ -357,7 +365,7 @@ class Network:
         with self._exclusive("fit"):
             return run_fit(self, Xv, Y, epochs=epochs, batch_size=batch_size,
                            optimizer=optimizer, seed=seed, first_epoch=first_epoch,
-                           validation=validation, progress=progress)
+                           validation=validation, progress=progress, weights=weights)
 
     def _exclusive(self, what):
         net = self

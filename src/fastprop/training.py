@@ -44,7 +44,7 @@ def interrupt_flag():
 
 
 def run_fit(net, X, Y, *, epochs, batch_size, optimizer, seed, first_epoch,
-            validation, progress) -> History:
+            validation, progress, weights=None) -> History:
     """Train ``net`` in place; return its History (also left in ``net.history``)."""
     arch, engine = net.arch, net._engine
     history = History(validation=validation is not None,
@@ -64,7 +64,8 @@ def run_fit(net, X, Y, *, epochs, batch_size, optimizer, seed, first_epoch,
                                  first_epoch=first_epoch + start, batch_size=batch_size,
                                  optimizer=optimizer, seed=seed,
                                  losses=losses[start:start + count], backup=backup,
-                                 backup_valid=start > 0, stop=stop, scratch=net._scratch)
+                                 backup_valid=start > 0, stop=stop, scratch=net._scratch,
+                                 weights=weights)
                 finally:
                     finished = np.isfinite(losses[start:start + count])
                     new = int(np.argmin(finished)) if not finished.all() else count

@@ -65,10 +65,11 @@ class CythonEngine(NumpyEngine):
         return _shuffle.epoch_order(n, seed, epoch)
 
     def train(self, arch, params, X, Y, *, epochs, first_epoch, batch_size, optimizer, seed,
-              losses, backup, backup_valid, stop, scratch=None) -> None:
+              losses, backup, backup_valid, stop, scratch=None, weights=None) -> None:
         status, epoch, batch = _engine.train(
             self._plan(arch), params, X, Y, epochs=epochs, first_epoch=first_epoch,
             batch_size=batch_size, optimizer=optimizer, seed=seed, losses=losses,
-            backup=backup, backup_valid=backup_valid, stop=stop, scratch=scratch)
+            backup=backup, backup_valid=backup_valid, stop=stop, scratch=scratch,
+            weights=weights)
         if status in (2, 3):
             raise _diverged(first_epoch + epoch, batch, "loss" if status == 2 else "update")

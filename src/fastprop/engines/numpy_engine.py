@@ -62,8 +62,10 @@ def _loss(loss: str, z, a, Y, weights=None) -> float:
     """Mean loss of a batch, from the output pre-activation z (stable) or ŷ = a; with
     ``weights`` (one per row) the weighted mean of the rows' losses."""
     if weights is not None:
-        terms = _row_losses(loss, z, a, Y)
-        return float(np.sum(weights * terms) / np.sum(weights))
+        total = np.sum(weights)
+        if total == 0:  # every row weighs 0: no loss (not 0/0)
+            return 0.0
+        return float(np.sum(weights * _row_losses(loss, z, a, Y)) / total)
     if loss == "mse":
         return float(np.mean((Y - a) ** 2))
     if loss == "bce":  # −[y·log σ(z) + (1−y)·log(1−σ(z))] = softplus(z) − y·z
@@ -92,6 +94,8 @@ def _output_delta(arch: Architecture, z, a, Y, weights=None):
     if weights is not None:
         diff = diff * weights[:, None]
         n = np.sum(weights)
+        if n == 0:  # every row weighs 0: no gradient (not 0/0)
+            return np.zeros_like(diff)
     if arch.loss == "bce":  # ∂L/∂z = (σ(z) − y)/(n·k)
         return diff / (n * k)
     if arch.loss == "cross_entropy":  # ∂L/∂z = (softmax(z) − y)/n
@@ -186,7 +190,8 @@ class NumpyEngine:
         return epoch_order(n, seed, epoch)
 
     def train(self, arch, params, X, Y, *, epochs: int, first_epoch: int, batch_size: int,
-              optimizer, seed, losses, backup, backup_valid, stop, scratch=None) -> None:
+              optimizer, seed, losses, backup, backup_valid, stop, scratch=None,
+              weights=None) -> None:
         """Train ``epochs`` epochs; ``losses[e]`` receives epoch e's mean per-sample loss.
 
         Epoch e (counted from ``first_epoch``) visits the samples in
@@ -197,7 +202,9 @@ class NumpyEngine:
         next epoch of one ``fit``), otherwise its contents are ignored. Stops at a step
         boundary when ``stop[0]`` is set (Ctrl-C), leaving ``losses`` NaN from there on.
         ``scratch`` is a dict the caller keeps between calls for the engine's buffers
-        (the compiled engine's workspaces); this engine keeps nothing there.
+        (the compiled engine's workspaces); this engine keeps nothing there. With
+        ``weights`` (one per sample) each batch's loss is the weighted mean over its rows
+        and ``losses[e]`` the weighted mean over the epoch.
         """
         n = X.shape[0]
         grad = np.empty_like(params)
@@ -205,15 +212,16 @@ class NumpyEngine:
             backup[...] = params
         for e in range(epochs):
             order = None if seed is None else self.epoch_order(n, seed, first_epoch + e)
-            total = 0.0
+            total = total_weight = 0.0
             for batch, start in enumerate(range(0, n, batch_size)):
                 if stop[0]:
                     return
                 rows = slice(start, start + batch_size) if order is None else \
                     order[start:start + batch_size]
                 Xb, Yb = X[rows], Y[rows]
+                wb = None if weights is None else weights[rows]
                 with np.errstate(over="ignore", invalid="ignore"):  # checked just below
-                    loss = self.loss_and_grad(arch, params, Xb, Yb, grad)
+                    loss = self.loss_and_grad(arch, params, Xb, Yb, grad, weights=wb)
                 if not np.isfinite(loss):
                     params[...] = backup
                     raise _diverged(first_epoch + e, batch, "loss")
@@ -223,8 +231,16 @@ class NumpyEngine:
                 if not np.isfinite(params).all():
                     params[...] = backup
                     raise _diverged(first_epoch + e, batch, "update")
-                total += loss * Xb.shape[0]
-            losses[e] = total / n
+                batch_weight = Xb.shape[0] if wb is None else _sequential_sum(wb)
+                total += loss * batch_weight
+                total_weight += batch_weight
+            losses[e] = total / total_weight
+
+
+def _sequential_sum(values) -> float:
+    """Σ values accumulated in order in float64, as the compiled engine sums a batch's
+    weights (NumPy's ``sum`` pairs terms and can round differently)."""
+    return float(np.cumsum(values, dtype=np.float64)[-1])
 
 
 def _diverged(epoch: int, batch: int, what: str) -> DivergenceError:
