@@ -2,7 +2,7 @@
 tools/memcheck.sh): both dtypes, batch 1, partial and full batches, shuffle, every
 activation and loss, BLAS-sized and loop-sized layers, predict chunking (> 256 rows),
 training buffers kept between fit calls (odd and even step counts, per-epoch calls with
-validation), and fastprop.sklearn's compiled epoch."""
+validation), sample weights, and fastprop.sklearn's compiled epoch."""
 
 import numpy as np
 
@@ -38,6 +38,8 @@ for sizes, act, out, loss in CASES:
                     net.fit(X, y, epochs=1, batch_size=batch, optimizer=opt, shuffle=False)
                     net.fit(X, y, epochs=2, batch_size=batch, optimizer=opt,
                             validation_data=(X[:5], y[:5]))
+                    net.fit(X, y, epochs=2, batch_size=batch, optimizer=opt,
+                            sample_weight=rng.uniform(0, 2, size=n))
 
 from fastprop.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
 
@@ -48,5 +50,6 @@ for dtype in (np.float64, np.float32):
             common = dict(hidden_layer_sizes=(9, 5), solver=solver, batch_size=20, max_iter=3,
                           shuffle=shuffle, alpha=1e-3, random_state=0, tol=0)
             MLPClassifier(**common).fit(Xc.astype(dtype), rng.integers(0, 3, size=157))
-            MLPRegressor(**common).fit(Xc.astype(dtype), rng.normal(size=(157, 2)))
+            MLPRegressor(**common).fit(Xc.astype(dtype), rng.normal(size=(157, 2)),
+                                       sample_weight=rng.uniform(0, 2, size=157))
 print("memcheck driver finished")
