@@ -215,8 +215,9 @@ def predict(plan, params, X, out):
     return out
 
 
-def loss(plan, params, X, Y):
-    """Mean loss over all rows of (X, Y), computed in chunks of up to 256 rows."""
+def loss(plan, params, X, Y, weights=None):
+    """Mean loss over all rows of (X, Y), computed in chunks of up to 256 rows; with
+    ``weights`` (one per row, the parameters' dtype) the weighted mean."""
     cdef Py_ssize_t n = _rows_checked(plan, X, Y), chunk = min(n, 256), start, rows
     cdef Py_ssize_t n_in = plan.n_in, k = plan.n_out
     cdef int t = _typenum(plan.dtype)
@@ -228,25 +229,38 @@ def loss(plan, params, X, Y):
     cdef char* y = <char*>_data(Y, "Y", t, n * k)
     cdef Py_ssize_t item = 4 if t == cnp.NPY_FLOAT32 else 8
     cdef int out_act = job.net.act[job.net.n_layers - 1]
-    cdef double total = 0
+    cdef char* w = <char*>_data(weights, "weights", t, n) if weights is not None else NULL
+    cdef double total = 0, chunk_weight, total_weight = 0
+    cdef Py_ssize_t i
     start = 0
     with nogil:
         while start < n:
             rows = min(chunk, n - start)
+            chunk_weight = rows
+            if w != NULL:  # the chunk's weighted mean, weighed by the chunk's Σ w
+                chunk_weight = 0
+                for i in range(rows):
+                    if t == cnp.NPY_FLOAT32:
+                        chunk_weight += (<float*>w)[start + i]
+                    else:
+                        chunk_weight += (<double*>w)[start + i]
             if t == cnp.NPY_FLOAT32:
                 forward[float](&job.net, <float*>p, <float*>(x + start * n_in * item), rows, &job.work)
-                total += rows * output_loss_delta[float](
+                total += chunk_weight * output_loss_delta[float](
                     job.net.loss, out_act, <float*>job.work.base + job.work.z_out,
                     <float*>job.work.base + job.work.a_out, <float*>(y + start * k * item),
-                    NULL, NULL, rows, k, <float>job.net.slope)
+                    <float*>(w + start * item) if w != NULL else NULL, NULL, rows, k,
+                    <float>job.net.slope)
             else:
                 forward[double](&job.net, <double*>p, <double*>(x + start * n_in * item), rows, &job.work)
-                total += rows * output_loss_delta[double](
+                total += chunk_weight * output_loss_delta[double](
                     job.net.loss, out_act, <double*>job.work.base + job.work.z_out,
                     <double*>job.work.base + job.work.a_out, <double*>(y + start * k * item),
-                    NULL, NULL, rows, k, <double>job.net.slope)
+                    <double*>(w + start * item) if w != NULL else NULL, NULL, rows, k,
+                    <double>job.net.slope)
+            total_weight += chunk_weight
             start += rows
-    return total / n
+    return total / total_weight if total_weight != 0 else 0.0
 
 
 def gradient(plan, params, X, Y, grad, scratch=None, weights=None):

@@ -153,3 +153,36 @@ def test_bad_sample_weights_are_refused_and_lose_nothing(engine, weights, messag
         net.fit(X, y, epochs=1, sample_weight=weights)
     assert message in str(info.value)
     assert net.params.tobytes() == before
+
+
+# ------------------------------------------------- loss, gradients, evaluate
+@pytest.mark.parametrize("loss, output", LOSS_OUTPUTS)
+def test_weighted_loss_gradients_and_evaluate_of_a_network(engine, dtype, loss, output):
+    """Network.loss (computed in chunks of 256 rows by the compiled engine: 600 rows span
+    three), gradients and evaluate take sample_weight: the weighted means."""
+    net, X, Y, w = problem(loss, output, dtype, n=600, seed=6)
+    net = net.copy(engine=engine)
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    rows = np.array([net.loss(X[i:i + 1], Y[i:i + 1]) for i in range(len(X))])
+    expected = np.dot(w.astype(np.float64), rows) / w.astype(np.float64).sum()
+    assert net.loss(X, Y, sample_weight=w) == pytest.approx(expected, rel=10 * tol)
+    value, gw, gb = net.gradients(X, Y, sample_weight=w)
+    ref_value, ref_grad = loss_and_grad("numpy", net, X, Y, w)
+    assert value == pytest.approx(ref_value, rel=tol)
+    flat = np.concatenate([np.concatenate([a.ravel(), b]) for a, b in zip(gw, gb)])
+    np.testing.assert_allclose(flat, ref_grad, rtol=tol, atol=tol * np.abs(ref_grad).max())
+    scores = net.evaluate(X, Y, sample_weight=w)
+    assert scores["loss"] == pytest.approx(expected, rel=10 * tol)
+    if loss == "cross_entropy":
+        correct = net.predict(X).argmax(axis=1) == Y.argmax(axis=1)
+        assert scores["accuracy"] == pytest.approx(np.average(correct, weights=w), rel=1e-12)
+    # unweighted calls are unchanged
+    assert net.loss(X, Y, sample_weight=np.ones(len(X))) == pytest.approx(net.loss(X, Y),
+                                                                       rel=10 * tol)
+
+
+def test_weighted_loss_refuses_bad_weights(engine):
+    net, X, Y, _ = problem("mse", "identity", "float64")
+    for method in (net.loss, net.gradients, net.evaluate):
+        with pytest.raises(ValueError, match="sample_weight"):
+            method(X, Y, sample_weight=np.ones(len(X) + 1))

@@ -241,28 +241,41 @@ class Network:
         out = self._engine.predict(self.arch, self.params, Xv)
         return out[0] if single else out
 
-    def loss(self, X, y) -> float:
-        """Mean loss of the network on (X, y)."""
-        return self._engine.loss(self.arch, self.params, *self._data(X, y))
+    def _sample_weights(self, sample_weight, n: int):
+        return None if sample_weight is None else \
+            as_sample_weights(sample_weight, n, self.dtype)
 
-    def gradients(self, X, y):
-        """``(loss, grad_weights, grad_biases)``: gradients of the mean loss on (X, y)."""
+    def loss(self, X, y, *, sample_weight=None) -> float:
+        """Mean loss of the network on (X, y) (with ``sample_weight``, the weighted mean)."""
         Xv, Y = self._data(X, y)
+        return self._engine.loss(self.arch, self.params, Xv, Y,
+                                 self._sample_weights(sample_weight, Xv.shape[0]))
+
+    def gradients(self, X, y, *, sample_weight=None):
+        """``(loss, grad_weights, grad_biases)``: gradients of the mean loss on (X, y)
+        (with ``sample_weight``, of the weighted mean)."""
+        Xv, Y = self._data(X, y)
+        weights = self._sample_weights(sample_weight, Xv.shape[0])
         grad = np.empty_like(self.params)
-        loss = self._engine.loss_and_grad(self.arch, self.params, Xv, Y, grad, self._scratch)
+        loss = self._engine.loss_and_grad(self.arch, self.params, Xv, Y, grad, self._scratch,
+                                          weights)
         return loss, list(self.arch.weight_views(grad)), list(self.arch.bias_views(grad))
 
-    def evaluate(self, X, y=None) -> dict:
-        """``{"loss": …}`` plus ``"accuracy"`` for classification losses."""
-        return self._evaluate_prepared(*self._data(X, y))
+    def evaluate(self, X, y=None, *, sample_weight=None) -> dict:
+        """``{"loss": …}`` plus ``"accuracy"`` for classification losses (both weighted
+        means with ``sample_weight``)."""
+        Xv, Y = self._data(X, y)
+        return self._evaluate_prepared(Xv, Y, self._sample_weights(sample_weight, Xv.shape[0]))
 
-    def _evaluate_prepared(self, Xv, Y) -> dict:
+    def _evaluate_prepared(self, Xv, Y, weights=None) -> dict:
         zs_out = self._engine.predict(self.arch, self.params, Xv)
-        out = {"loss": self._engine.loss(self.arch, self.params, Xv, Y)}
+        out = {"loss": self._engine.loss(self.arch, self.params, Xv, Y, weights)}
         if self.arch.loss == "bce":
-            out["accuracy"] = float(np.mean(((zs_out > 0.5) == (Y > 0.5)).all(axis=1)))
+            correct = ((zs_out > 0.5) == (Y > 0.5)).all(axis=1)
+            out["accuracy"] = float(np.average(correct, weights=weights))
         elif self.arch.loss == "cross_entropy":
-            out["accuracy"] = float(np.mean(zs_out.argmax(axis=1) == Y.argmax(axis=1)))
+            correct = zs_out.argmax(axis=1) == Y.argmax(axis=1)
+            out["accuracy"] = float(np.average(correct, weights=weights))
         return out
 
     # -------------------------------------------------------------- training
@@ -342,8 +355,7 @@ class Network:
         optimizer = SGD(0.01 if lr is None else lr) if optimizer is None else \
             check_optimizer(optimizer)
         Xv, Y = self._data(X, y)
-        weights = None if sample_weight is None else \
-            as_sample_weights(sample_weight, Xv.shape[0], self.dtype)
+        weights = self._sample_weights(sample_weight, Xv.shape[0])
         validation = None
         if validation_data is not None:
             if isinstance(validation_data, Dataset):

@@ -42,8 +42,8 @@ class CythonEngine(NumpyEngine):
         out = np.empty((X.shape[0], arch.sizes[-1]), dtype=arch.dtype)
         return _engine.predict(self._plan(arch), params, X, out)
 
-    def loss(self, arch, params, X, Y) -> float:
-        return _engine.loss(self._plan(arch), params, X, Y)
+    def loss(self, arch, params, X, Y, weights=None) -> float:
+        return _engine.loss(self._plan(arch), params, X, Y, weights)
 
     def loss_and_grad(self, arch, params, X, Y, grad, scratch=None, weights=None) -> float:
         return _engine.gradient(self._plan(arch), params, X, Y, grad, scratch, weights)

@@ -127,9 +127,10 @@ class NumpyEngine:
     def predict(self, arch, params, X):
         return self.forward(arch, params, X)[1][-1]
 
-    def loss(self, arch, params, X, Y) -> float:
+    def loss(self, arch, params, X, Y, weights=None) -> float:
+        """Mean loss over the rows (the weighted mean with ``weights``, one per row)."""
         zs, acts = self.forward(arch, params, X)
-        return _loss(arch.loss, zs[-1], acts[-1], Y)
+        return _loss(arch.loss, zs[-1], acts[-1], Y, weights)
 
     # ---------------------------------------------------------------- backward
     def backward(self, arch: Architecture, params, zs, acts, Y, grad, weights=None):
