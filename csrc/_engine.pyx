@@ -21,7 +21,7 @@ from _fpenv cimport fastprop_flush_denormals, fastprop_restore_fpenv
 from _layers cimport output_loss_delta
 from _order cimport KeyIndex, fill_epoch_order
 from _step cimport DIVERGED_LOSS, DONE, PY_ERROR, STOPPED, Job, Net, Work, forward
-from _step cimport loss_and_grad, train_step, update
+from _step cimport gather_batch, loss_and_grad, train_step, update
 
 import numpy as np
 
@@ -48,23 +48,15 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
     last step land in ``params``: with an odd number of steps, from ``backup`` (after
     a copy or, when ``backup`` must be kept, a swap). No copy back at the end, then,
     unless the run stops early."""
-    cdef Net* net = &job.net
-    cdef Work* w = &job.work
-    cdef floating* base = <floating*>w.base
     cdef floating* cur = params
     cdef floating* prev = backup
     cdef floating* swap
     cdef Py_ssize_t batches = (job.n + job.batch - 1) // job.batch
     cdef bint updated = False
-    cdef const floating* X = <const floating*>job.X
-    cdef const floating* Y = <const floating*>job.Y
     cdef const floating* xb
     cdef const floating* yb
-    cdef const floating* SW = <const floating*>job.weights
-    cdef floating* swb = <floating*>job.batch_weights
-    cdef const floating* wb = NULL
-    cdef Py_ssize_t n_in = net.sizes[0], k = net.sizes[net.n_layers]
-    cdef Py_ssize_t e, start, rows, i, batch_index
+    cdef const floating* wb
+    cdef Py_ssize_t e, start, rows, batch_index
     cdef double loss, total, batch_weight, total_weight
     cdef int status = DONE
     cdef clock_t last_tick = clock(), last_signal = last_tick, now
@@ -88,28 +80,7 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
                 status = STOPPED
                 break
             rows = job.batch if start + job.batch <= job.n else job.n - start
-            if job.shuffle:  # gather the batch's rows
-                for i in range(rows):
-                    memcpy(base + w.xb + i * n_in, X + job.order[start + i] * n_in,
-                           n_in * sizeof(floating))
-                    memcpy(base + w.yb + i * k, Y + job.order[start + i] * k,
-                           k * sizeof(floating))
-                xb = base + w.xb
-                yb = base + w.yb
-            else:
-                xb = X + start * n_in
-                yb = Y + start * k
-            batch_weight = rows
-            if SW != NULL:  # the batch's sample weights
-                if job.shuffle:
-                    for i in range(rows):
-                        swb[i] = SW[job.order[start + i]]
-                    wb = swb
-                else:
-                    wb = SW + start
-                batch_weight = 0
-                for i in range(rows):
-                    batch_weight += wb[i]
+            batch_weight = gather_batch(job, start, rows, &xb, &yb, &wb)
             status = train_step(job, cur, prev, xb, yb, wb, rows, &loss)
             if status != DONE:
                 break

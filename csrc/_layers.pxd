@@ -192,6 +192,39 @@ cdef inline void dense_backward(const floating* a_in, const floating* W, const f
             delta_in[r * n_in + k] = s
 
 
+cdef inline double _softplus_minus_yz(double z, double y) noexcept nogil:
+    # softplus(z) − y·z = max(z, 0) − y·z + log(1 + e^(−|z|)): finite for any z
+    return (z if z > 0 else 0) - y * z + log1p(exp(-z if z > 0 else z))
+
+
+cdef inline double _cross_entropy_row(const floating* z, const floating* y,
+                                      Py_ssize_t k) noexcept nogil:
+    """One row's −Σ_j y_j·log softmax(z)_j = logsumexp(z) − Σ_j y_j·z_j."""
+    cdef Py_ssize_t j
+    cdef double m = z[0], s = 0, zy = 0
+    for j in range(1, k):
+        if z[j] > m:
+            m = z[j]
+    for j in range(k):
+        s += exp(z[j] - m)
+        zy += y[j] * z[j]
+    return m + log(s) - zy
+
+
+cdef inline void _softmax_jacobian(const floating* a, floating* delta, Py_ssize_t rows,
+                                   Py_ssize_t k) noexcept nogil:
+    """δ ← ∂L/∂z from g = ∂L/∂ŷ (in δ) through softmax: δ_j = ŷ_j·(g_j − Σ_i g_i·ŷ_i)."""
+    cdef Py_ssize_t i, j
+    cdef floating dot, g
+    for i in range(rows):
+        dot = 0
+        for j in range(k):
+            dot += delta[i * k + j] * a[i * k + j]
+        for j in range(k):
+            g = delta[i * k + j]
+            delta[i * k + j] = a[i * k + j] * (g - dot)
+
+
 cdef inline double output_loss_delta(int loss, int out_act, const floating* z,
                                      const floating* a, const floating* y,
                                      const floating* rw, floating* delta,
@@ -209,30 +242,19 @@ cdef inline double output_loss_delta(int loss, int out_act, const floating* z,
     if rw != NULL:
         return _weighted_loss_delta(loss, out_act, z, a, y, rw, delta, rows, k, slope)
     cdef Py_ssize_t i, j, n = rows * k
-    cdef double total = 0, d, m, s, zy
-    cdef floating scale, g, dot
+    cdef double total = 0, d
+    cdef floating scale
     if loss == BCE:
         scale = 1 / <floating>(n)
         for i in range(n):
-            # softplus(z) − y·z = max(z, 0) − y·z + log(1 + e^(−|z|)): finite for any z
-            d = z[i]
-            total += (d if d > 0 else 0) - y[i] * d + log1p(exp(-d if d > 0 else d))
+            total += _softplus_minus_yz(z[i], y[i])
             if delta != NULL:
                 delta[i] = (a[i] - y[i]) * scale
         return total / n
     if loss == CROSS_ENTROPY:
         scale = 1 / <floating>(rows)
         for i in range(rows):
-            m = z[i * k]
-            for j in range(1, k):
-                if z[i * k + j] > m:
-                    m = z[i * k + j]
-            s = 0
-            zy = 0
-            for j in range(k):
-                s += exp(z[i * k + j] - m)
-                zy += y[i * k + j] * z[i * k + j]
-            total += m + log(s) - zy
+            total += _cross_entropy_row(z + i * k, y + i * k, k)
             if delta != NULL:
                 for j in range(k):
                     delta[i * k + j] = (a[i * k + j] - y[i * k + j]) * scale
@@ -247,13 +269,7 @@ cdef inline double output_loss_delta(int loss, int out_act, const floating* z,
     for i in range(n):
         delta[i] = (a[i] - y[i]) * scale
     if out_act == SOFTMAX:
-        for i in range(rows):
-            dot = 0
-            for j in range(k):
-                dot += delta[i * k + j] * a[i * k + j]
-            for j in range(k):
-                g = delta[i * k + j]
-                delta[i * k + j] = a[i * k + j] * (g - dot)
+        _softmax_jacobian(a, delta, rows, k)
     else:
         times_derivative(out_act, a, delta, n, slope)
     return total / n
@@ -267,8 +283,8 @@ cdef inline double _weighted_loss_delta(int loss, int out_act, const floating* z
     """``output_loss_delta`` with row weights: L = Σ_r w_r·ℓ_r / Σ_r w_r, where ℓ_r is row
     r's loss (mean over its k outputs for mse and bce), and δ_r = w_r·(δ of ℓ_r)/Σ w."""
     cdef Py_ssize_t i, j
-    cdef double total = 0, row, d, m, s, zy, sw = 0
-    cdef floating c, g, dot
+    cdef double total = 0, row, d, sw = 0
+    cdef floating c
     for i in range(rows):
         sw += rw[i]
     if sw == 0:  # every row weighs 0: no loss, no gradient (not 0/0)
@@ -279,21 +295,11 @@ cdef inline double _weighted_loss_delta(int loss, int out_act, const floating* z
     for i in range(rows):
         row = 0
         if loss == CROSS_ENTROPY:
-            m = z[i * k]
-            for j in range(1, k):
-                if z[i * k + j] > m:
-                    m = z[i * k + j]
-            s = 0
-            zy = 0
-            for j in range(k):
-                s += exp(z[i * k + j] - m)
-                zy += y[i * k + j] * z[i * k + j]
-            row = m + log(s) - zy
+            row = _cross_entropy_row(z + i * k, y + i * k, k)
             c = <floating>(rw[i] / sw)
         elif loss == BCE:
             for j in range(k):
-                d = z[i * k + j]
-                row += (d if d > 0 else 0) - y[i * k + j] * d + log1p(exp(-d if d > 0 else d))
+                row += _softplus_minus_yz(z[i * k + j], y[i * k + j])
             c = <floating>(rw[i] / (sw * k))
         else:  # mse
             for j in range(k):
@@ -308,13 +314,7 @@ cdef inline double _weighted_loss_delta(int loss, int out_act, const floating* z
         total /= k
     if delta != NULL and loss == MSE:
         if out_act == SOFTMAX:
-            for i in range(rows):
-                dot = 0
-                for j in range(k):
-                    dot += delta[i * k + j] * a[i * k + j]
-                for j in range(k):
-                    g = delta[i * k + j]
-                    delta[i * k + j] = a[i * k + j] * (g - dot)
+            _softmax_jacobian(a, delta, rows, k)
         else:
             times_derivative(out_act, a, delta, rows * k, slope)
     return total / sw

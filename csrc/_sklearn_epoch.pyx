@@ -7,7 +7,6 @@ cimport numpy as cnp
 from cpython.exc cimport PyErr_CheckSignals
 from libc.math cimport pow, sqrt
 from libc.stdint cimport int64_t
-from libc.string cimport memcpy
 from libc.time cimport CLOCKS_PER_SEC, clock, clock_t
 from cython cimport floating
 
@@ -15,40 +14,34 @@ from _blas cimport dot
 from _checks cimport _buffer, _data, _fill, _fill_optimizer, _reraise, _rows_checked
 from _checks cimport _typenum, _workspace
 from _fpenv cimport fastprop_flush_denormals, fastprop_restore_fpenv
-from _step cimport DONE, PY_ERROR, STOPPED, Job, Net, Work, loss_and_grad, update
+from _step cimport DONE, PY_ERROR, STOPPED, Job, Net, Work, gather_batch, loss_and_grad
+from _step cimport update
 
 import numpy as np
 
 cnp.import_array()
 
 
-cdef int run_sklearn_epoch(Job* job, floating* params, const floating* weights,
-                           floating* batch_weights, double loss_scale, double grad_scale,
+cdef int run_sklearn_epoch(Job* job, floating* params, double loss_scale, double grad_scale,
                            double alpha, double sk_eps, double* total) noexcept nogil:
     """One epoch of scikit-learn's 'sgd'/'adam' solver (``fastprop.sklearn._solver``):
     per batch of B rows, in ``job.order`` (or stored order),
 
         L_sk  = loss_scale·L + ½·alpha·Σ‖W‖²/B ;   g_sk = grad_scale·g + (alpha/B)·W
-
-    With sample ``weights`` (else NULL; ``batch_weights`` holds a batch's), L is the
-    weighted mean over the batch and B becomes the batch's Σ w (scikit-learn's sw_sum).
         (Adam, sk_eps ≥ 0: eps_t = sk_eps/√(1 − β₂ᵗ), scikit-learn's eps in PyTorch's rule)
 
-    then the optimizer step in place, with no divergence check (scikit-learn checks
+    With sample weights (``job.weights``), L is the weighted mean over the batch and B
+    becomes the batch's Σ w (scikit-learn's sw_sum). Then the optimizer step in place, with no divergence check (scikit-learn checks
     after the epoch). ``total`` receives Σ L_sk·B. Same arithmetic, in the same order, as
     the Python loop of ``_base._fit_stochastic``."""
     cdef Net* net = &job.net
     cdef Work* w = &job.work
-    cdef floating* base = <floating*>w.base
     cdef floating* grad = <floating*>job.grad
-    cdef const floating* X = <const floating*>job.X
-    cdef const floating* Y = <const floating*>job.Y
     cdef const floating* xb
     cdef const floating* yb
-    cdef const floating* wb = NULL
+    cdef const floating* wb
     cdef const floating* W
     cdef floating* gW
-    cdef Py_ssize_t n_in = net.sizes[0], k = net.sizes[net.n_layers]
     cdef Py_ssize_t start = 0, rows, i, l, size
     cdef floating gs = <floating>grad_scale, c
     cdef double loss, squares, divisor
@@ -60,28 +53,7 @@ cdef int run_sklearn_epoch(Job* job, floating* params, const floating* weights,
             status = STOPPED
             break
         rows = job.batch if start + job.batch <= job.n else job.n - start
-        if job.shuffle:
-            for i in range(rows):
-                memcpy(base + w.xb + i * n_in, X + job.order[start + i] * n_in,
-                       n_in * sizeof(floating))
-                memcpy(base + w.yb + i * k, Y + job.order[start + i] * k,
-                       k * sizeof(floating))
-            xb = base + w.xb
-            yb = base + w.yb
-        else:
-            xb = X + start * n_in
-            yb = Y + start * k
-        divisor = rows
-        if weights != NULL:
-            if job.shuffle:
-                for i in range(rows):
-                    batch_weights[i] = weights[job.order[start + i]]
-                wb = batch_weights
-            else:
-                wb = weights + start
-            divisor = 0
-            for i in range(rows):
-                divisor += wb[i]
+        divisor = gather_batch(job, start, rows, &xb, &yb, &wb)
         loss = loss_and_grad(net, params, xb, yb, wb, rows, w, grad)
         if gs != 1:
             for i in range(job.n_params):
@@ -140,21 +112,19 @@ def sklearn_epoch(plan, params, X, Y, order, Py_ssize_t batch_size, optimizer, *
                 raise ValueError(f"order must hold sample indices in [0, {n}), "
                                  f"got {job.order[i]} at {i}")
     job.stop = <volatile char*>_data(stop, "stop", cnp.NPY_INT8, 1)
-    cdef void* sw = _data(weights, "weights", t, n) if weights is not None else NULL
+    job.weights = _data(weights, "weights", t, n) if weights is not None else NULL
     batch_weights = _buffer(scratch, "batch_weights", min(batch_size, n), plan.dtype)
-    cdef void* swb = _data(batch_weights, "batch_weights", t, -1)
+    job.batch_weights = _data(batch_weights, "batch_weights", t, -1)
     cdef int status
     cdef double total = 0
     cdef unsigned long fpenv
     with nogil:
         fpenv = fastprop_flush_denormals()
         if t == cnp.NPY_FLOAT32:
-            status = run_sklearn_epoch(&job, <float*>job.params, <float*>sw,
-                                       <float*>swb, loss_scale, grad_scale,
+            status = run_sklearn_epoch(&job, <float*>job.params, loss_scale, grad_scale,
                                        alpha, sk_eps, &total)
         else:
-            status = run_sklearn_epoch(&job, <double*>job.params, <double*>sw,
-                                       <double*>swb, loss_scale, grad_scale,
+            status = run_sklearn_epoch(&job, <double*>job.params, loss_scale, grad_scale,
                                        alpha, sk_eps, &total)
         fastprop_restore_fpenv(fpenv)
     optimizer.t = job.t

@@ -6,6 +6,7 @@ without the GIL and trusts its arguments: the drivers check them (``_checks.pxd`
 """
 
 from libc.math cimport isfinite
+from libc.string cimport memcpy
 from libc.stdint cimport int64_t, uint64_t
 from cython cimport floating
 
@@ -132,6 +133,46 @@ cdef inline double loss_and_grad(const Net* net, const floating* params, const f
     for l in range(net.n_layers - 1, -1, -1):
         delta = backward_layer(net, l, params, x, rows, w, delta, grad)
     return loss
+
+
+cdef inline double gather_batch(const Job* job, Py_ssize_t start, Py_ssize_t rows,
+                                const floating** xb, const floating** yb,
+                                const floating** wb) noexcept nogil:
+    """The batch of ``rows`` samples from position ``start`` of the epoch: pointers to its
+    inputs, targets and sample weights (NULL without weights), gathered into the
+    workspace in the epoch's order when it is shuffled, else views of the data. Returns
+    the batch's weight: Σ w over its samples, or ``rows``."""
+    cdef floating* base = <floating*>job.work.base
+    cdef const floating* X = <const floating*>job.X
+    cdef const floating* Y = <const floating*>job.Y
+    cdef const floating* W = <const floating*>job.weights
+    cdef floating* gathered_w = <floating*>job.batch_weights
+    cdef Py_ssize_t n_in = job.net.sizes[0], k = job.net.sizes[job.net.n_layers], i
+    cdef double total
+    if job.shuffle:
+        for i in range(rows):
+            memcpy(base + job.work.xb + i * n_in, X + job.order[start + i] * n_in,
+                   n_in * sizeof(floating))
+            memcpy(base + job.work.yb + i * k, Y + job.order[start + i] * k,
+                   k * sizeof(floating))
+        xb[0] = base + job.work.xb
+        yb[0] = base + job.work.yb
+    else:
+        xb[0] = X + start * n_in
+        yb[0] = Y + start * k
+    if W == NULL:
+        wb[0] = NULL
+        return rows
+    if job.shuffle:
+        for i in range(rows):
+            gathered_w[i] = W[job.order[start + i]]
+        wb[0] = gathered_w
+    else:
+        wb[0] = W + start
+    total = 0  # in order, in float64 (as the reference path sums a batch's weights)
+    for i in range(rows):
+        total += wb[0][i]
+    return total
 
 
 cdef inline int update(Job* job, const floating* cur, floating* nxt, Py_ssize_t start,
