@@ -160,78 +160,77 @@ class Plan:
 
 
 # ------------------------------------------------------------------ Python entry points
+cdef double forward_chunks(const Net* net, const floating* params, const floating* X,
+                           const floating* Y, const floating* weights, floating* out,
+                           Py_ssize_t n, Py_ssize_t chunk, const Work* w) noexcept nogil:
+    """Forward over the n rows of X in chunks of ``chunk`` rows (the workspace's size):
+    ŷ into ``out`` when it is not NULL; with targets Y, returns the mean loss (with
+    ``weights``, the weighted mean: each chunk's weighted mean × its Σ w)."""
+    cdef Py_ssize_t start = 0, rows, i
+    cdef Py_ssize_t n_in = net.sizes[0], k = net.sizes[net.n_layers]
+    cdef floating* base = <floating*>w.base
+    cdef double total = 0, chunk_weight, total_weight = 0
+    while start < n:
+        rows = min(chunk, n - start)
+        forward(net, params, X + start * n_in, rows, w)
+        if out != NULL:
+            memcpy(out + start * k, base + w.a_out, rows * k * sizeof(floating))
+        if Y != NULL:
+            chunk_weight = rows
+            if weights != NULL:
+                chunk_weight = 0
+                for i in range(rows):
+                    chunk_weight += weights[start + i]
+            total += chunk_weight * output_loss_delta(
+                net.loss, net.act[net.n_layers - 1], base + w.z_out, base + w.a_out,
+                Y + start * k, weights + start if weights != NULL else NULL, NULL, rows, k,
+                <floating>net.slope)
+            total_weight += chunk_weight
+        start += rows
+    return total / total_weight if total_weight != 0 else 0.0
+
+
 def predict(plan, params, X, out):
     """ŷ for every row of X into ``out`` (n × outputs), in chunks of up to 256 rows."""
-    cdef Py_ssize_t n = _rows_checked(plan, X, None), chunk = min(n, 256), start, rows
-    cdef Py_ssize_t n_in = plan.n_in, k = plan.n_out
+    cdef Py_ssize_t n = _rows_checked(plan, X, None), chunk = min(n, 256)
     cdef int t = _typenum(plan.dtype)
     cdef Job job
     ws = plan.workspace(chunk)
     _fill(&job, plan, ws, chunk)
     cdef void* p = _data(params, "params", t, plan.n_params)
-    cdef char* x = <char*>_data(X, "X", t, -1)
-    cdef char* o = <char*>_data(out, "out", t, n * k)
-    cdef Py_ssize_t item = 4 if t == cnp.NPY_FLOAT32 else 8
-    start = 0
+    cdef void* x = _data(X, "X", t, -1)
+    cdef void* o = _data(out, "out", t, n * plan.n_out)
     with nogil:
-        while start < n:
-            rows = min(chunk, n - start)
-            if t == cnp.NPY_FLOAT32:
-                forward[float](&job.net, <float*>p, <float*>(x + start * n_in * item), rows, &job.work)
-                memcpy(o + start * k * item, <float*>job.work.base + job.work.a_out, rows * k * item)
-            else:
-                forward[double](&job.net, <double*>p, <double*>(x + start * n_in * item), rows, &job.work)
-                memcpy(o + start * k * item, <double*>job.work.base + job.work.a_out, rows * k * item)
-            start += rows
+        if t == cnp.NPY_FLOAT32:
+            forward_chunks[float](&job.net, <float*>p, <float*>x, NULL, NULL, <float*>o, n,
+                                  chunk, &job.work)
+        else:
+            forward_chunks[double](&job.net, <double*>p, <double*>x, NULL, NULL, <double*>o,
+                                   n, chunk, &job.work)
     return out
 
 
 def loss(plan, params, X, Y, weights=None):
     """Mean loss over all rows of (X, Y), computed in chunks of up to 256 rows; with
     ``weights`` (one per row, the parameters' dtype) the weighted mean."""
-    cdef Py_ssize_t n = _rows_checked(plan, X, Y), chunk = min(n, 256), start, rows
-    cdef Py_ssize_t n_in = plan.n_in, k = plan.n_out
+    cdef Py_ssize_t n = _rows_checked(plan, X, Y), chunk = min(n, 256)
     cdef int t = _typenum(plan.dtype)
     cdef Job job
     ws = plan.workspace(chunk)
     _fill(&job, plan, ws, chunk)
     cdef void* p = _data(params, "params", t, plan.n_params)
-    cdef char* x = <char*>_data(X, "X", t, -1)
-    cdef char* y = <char*>_data(Y, "Y", t, n * k)
-    cdef Py_ssize_t item = 4 if t == cnp.NPY_FLOAT32 else 8
-    cdef int out_act = job.net.act[job.net.n_layers - 1]
-    cdef char* w = <char*>_data(weights, "weights", t, n) if weights is not None else NULL
-    cdef double total = 0, chunk_weight, total_weight = 0
-    cdef Py_ssize_t i
-    start = 0
+    cdef void* x = _data(X, "X", t, -1)
+    cdef void* y = _data(Y, "Y", t, n * plan.n_out)
+    cdef void* w = _data(weights, "weights", t, n) if weights is not None else NULL
+    cdef double result
     with nogil:
-        while start < n:
-            rows = min(chunk, n - start)
-            chunk_weight = rows
-            if w != NULL:  # the chunk's weighted mean, weighed by the chunk's Σ w
-                chunk_weight = 0
-                for i in range(rows):
-                    if t == cnp.NPY_FLOAT32:
-                        chunk_weight += (<float*>w)[start + i]
-                    else:
-                        chunk_weight += (<double*>w)[start + i]
-            if t == cnp.NPY_FLOAT32:
-                forward[float](&job.net, <float*>p, <float*>(x + start * n_in * item), rows, &job.work)
-                total += chunk_weight * output_loss_delta[float](
-                    job.net.loss, out_act, <float*>job.work.base + job.work.z_out,
-                    <float*>job.work.base + job.work.a_out, <float*>(y + start * k * item),
-                    <float*>(w + start * item) if w != NULL else NULL, NULL, rows, k,
-                    <float>job.net.slope)
-            else:
-                forward[double](&job.net, <double*>p, <double*>(x + start * n_in * item), rows, &job.work)
-                total += chunk_weight * output_loss_delta[double](
-                    job.net.loss, out_act, <double*>job.work.base + job.work.z_out,
-                    <double*>job.work.base + job.work.a_out, <double*>(y + start * k * item),
-                    <double*>(w + start * item) if w != NULL else NULL, NULL, rows, k,
-                    <double>job.net.slope)
-            total_weight += chunk_weight
-            start += rows
-    return total / total_weight if total_weight != 0 else 0.0
+        if t == cnp.NPY_FLOAT32:
+            result = forward_chunks[float](&job.net, <float*>p, <float*>x, <float*>y,
+                                           <float*>w, NULL, n, chunk, &job.work)
+        else:
+            result = forward_chunks[double](&job.net, <double*>p, <double*>x, <double*>y,
+                                            <double*>w, NULL, n, chunk, &job.work)
+    return result
 
 
 def gradient(plan, params, X, Y, grad, scratch=None, weights=None):
