@@ -190,29 +190,10 @@ cdef double forward_chunks(const Net* net, const floating* params, const floatin
     return total / total_weight if total_weight != 0 else 0.0
 
 
-def predict(plan, params, X, out):
-    """ŷ for every row of X into ``out`` (n × outputs), in chunks of up to 256 rows."""
-    cdef Py_ssize_t n = _rows_checked(plan, X, None), chunk = min(n, 256)
-    cdef int t = _typenum(plan.dtype)
-    cdef Job job
-    ws = plan.workspace(chunk)
-    _fill(&job, plan, ws, chunk)
-    cdef void* p = _data(params, "params", t, plan.n_params)
-    cdef void* x = _data(X, "X", t, -1)
-    cdef void* o = _data(out, "out", t, n * plan.n_out)
-    with nogil:
-        if t == cnp.NPY_FLOAT32:
-            forward_chunks[float](&job.net, <float*>p, <float*>x, NULL, NULL, <float*>o, n,
-                                  chunk, &job.work)
-        else:
-            forward_chunks[double](&job.net, <double*>p, <double*>x, NULL, NULL, <double*>o,
-                                   n, chunk, &job.work)
-    return out
-
-
-def loss(plan, params, X, Y, weights=None):
-    """Mean loss over all rows of (X, Y), computed in chunks of up to 256 rows; with
-    ``weights`` (one per row, the parameters' dtype) the weighted mean."""
+def _forward_all(plan, params, X, Y, weights, out):
+    """``forward_chunks`` over every row of X, in chunks of up to 256 rows, with the
+    arguments checked: ŷ into ``out`` (or None), and the (weighted) mean loss when Y is
+    given."""
     cdef Py_ssize_t n = _rows_checked(plan, X, Y), chunk = min(n, 256)
     cdef int t = _typenum(plan.dtype)
     cdef Job job
@@ -220,17 +201,32 @@ def loss(plan, params, X, Y, weights=None):
     _fill(&job, plan, ws, chunk)
     cdef void* p = _data(params, "params", t, plan.n_params)
     cdef void* x = _data(X, "X", t, -1)
-    cdef void* y = _data(Y, "Y", t, n * plan.n_out)
+    cdef void* y = _data(Y, "Y", t, n * plan.n_out) if Y is not None else NULL
     cdef void* w = _data(weights, "weights", t, n) if weights is not None else NULL
+    cdef void* o = _data(out, "out", t, n * plan.n_out) if out is not None else NULL
     cdef double result
     with nogil:
         if t == cnp.NPY_FLOAT32:
             result = forward_chunks[float](&job.net, <float*>p, <float*>x, <float*>y,
-                                           <float*>w, NULL, n, chunk, &job.work)
+                                           <float*>w, <float*>o, n, chunk, &job.work)
         else:
             result = forward_chunks[double](&job.net, <double*>p, <double*>x, <double*>y,
-                                            <double*>w, NULL, n, chunk, &job.work)
+                                            <double*>w, <double*>o, n, chunk, &job.work)
     return result
+
+
+def predict(plan, params, X, out):
+    """ŷ for every row of X into ``out`` (n × outputs), in chunks of up to 256 rows."""
+    _forward_all(plan, params, X, None, None, out)
+    return out
+
+
+def loss(plan, params, X, Y, weights=None):
+    """Mean loss over all rows of (X, Y), computed in chunks of up to 256 rows; with
+    ``weights`` (one per row, the parameters' dtype) the weighted mean."""
+    if Y is None:
+        raise ValueError("Y (the targets) is required")
+    return _forward_all(plan, params, X, Y, weights, None)
 
 
 def gradient(plan, params, X, Y, grad, scratch=None, weights=None):

@@ -52,6 +52,14 @@ def _lbfgs_iprint(iprint: int) -> dict:
         return {"iprint": iprint}
 
 
+def _store_init_args(estimator, init_args: dict) -> None:
+    """Store each constructor argument as the attribute of the same name, and nothing
+    else (scikit-learn's rule for ``__init__``; ``get_params`` reads the signature)."""
+    for name, value in init_args.items():
+        if name != "self":
+            setattr(estimator, name, value)
+
+
 class BaseMLP(BaseEstimator):
     """Base class of the fastprop MLP estimators; use the subclasses."""
 

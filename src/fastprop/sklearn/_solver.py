@@ -29,6 +29,7 @@ import math
 import numpy as np
 
 from ..engines import get_engine
+from ..engines.numpy_engine import _sequential_sum
 from ..optim import SGD, Adam
 
 #: (loss scale, gradient scale) from fastprop's loss to scikit-learn's, for k outputs.
@@ -69,10 +70,8 @@ class Objective:
             grad *= self.grad_scale
         loss *= self.loss_scale
         if self.alpha:
-            # Σ weights accumulated in order in float64, as the compiled epoch does
-            # (cumsum is sequential; .sum() would pair terms and round differently)
-            n = X.shape[0] if weights is None else \
-                float(np.cumsum(weights, dtype=np.float64)[-1])
+            # Σ weights summed as the compiled epoch sums them
+            n = X.shape[0] if weights is None else _sequential_sum(weights)
             squares = 0.0
             for W, gW in zip(self._weights(params), self._weights(grad), strict=True):
                 w = W.ravel()
