@@ -2,6 +2,8 @@
 loss is the weighted mean Σ w_r·ℓ_r / Σ w_r of the rows' losses, its gradient is exact,
 both engines agree, unit weights change nothing and an integer weight is a repeated row."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -186,3 +188,54 @@ def test_weighted_loss_refuses_bad_weights(engine):
     for method in (net.loss, net.gradients, net.evaluate):
         with pytest.raises(ValueError, match="sample_weight"):
             method(X, Y, sample_weight=np.ones(len(X) + 1))
+
+
+def test_compiled_entry_points_check_the_weights_they_get():
+    """The compiled engine never trusts a weights array: wrong size, dtype or layout is a
+    clear error before any kernel runs, and nothing is written."""
+    from fastprop import _engine, _sklearn_epoch
+
+    net, X, Y, w = problem("mse", "identity", "float64")
+    plan = get_engine("cython")._plan(net.arch)
+    before = net.params.tobytes()
+    bad = {"short": w[:-1], "float32": w.astype(np.float32), "strided": np.repeat(w, 2)[::2]}
+    for name, weights in bad.items():
+        with pytest.raises((ValueError, TypeError), match="weights"):
+            _engine.loss(plan, net.params, X, Y, weights)
+        grad = np.zeros_like(net.params)
+        with pytest.raises((ValueError, TypeError), match="weights"):
+            _engine.gradient(plan, net.params, X, Y, grad, None, weights)
+        assert not grad.any(), name
+        opt = fp.SGD(0.1)
+        opt.bind(net.n_params, net.dtype)
+        with pytest.raises((ValueError, TypeError), match="weights"):
+            _engine.train(plan, net.params, X, Y, epochs=1, first_epoch=0, batch_size=4,
+                          optimizer=opt, seed=None, losses=np.full(1, np.nan),
+                          backup=net.params.copy(), backup_valid=False,
+                          stop=np.zeros(1, np.int8), weights=weights)
+        with pytest.raises((ValueError, TypeError), match="weights"):
+            _sklearn_epoch.sklearn_epoch(plan, net.params, X, Y, None, 4, opt,
+                                         loss_scale=1.0, grad_scale=1.0, alpha=0.0,
+                                         sk_eps=-1.0, stop=np.zeros(1, np.int8),
+                                         weights=weights)
+        assert net.params.tobytes() == before, name
+
+
+@pytest.mark.parametrize("weights, message", [
+    (np.ones(10), "sample_weight"),
+    (np.r_[np.ones(22), np.nan], "NaN"),
+    (np.ones((23, 2)), "1D"),
+])
+def test_estimators_refuse_bad_sample_weights_and_keep_their_model(engine, weights, message):
+    from fastprop.sklearn import MLPClassifier
+
+    X, y, _ = weighted_problem()
+    clf = MLPClassifier((5,), max_iter=5, random_state=0, engine=engine, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+    coefs = [c.copy() for c in clf.coefs_]
+    with pytest.raises(ValueError, match=message):
+        clf.fit(X, y, sample_weight=weights)
+    for before, after in zip(coefs, clf.coefs_):
+        assert before.tobytes() == after.tobytes()
