@@ -35,8 +35,8 @@ def parse_args(argv, prog="python -m benchmarks"):
         description="Training throughput (samples/s: forward + backward + SGD update) of "
                     "fastprop against its NumPy engine, PyTorch and scikit-learn; GEMM "
                     "ceiling, two networks in two threads, fastprop.sklearn against "
-                    "scikit-learn, memory, allocations per step, denormals. (`fastprop bench "
-                    "--fastprop-only` times fastprop alone.)")
+                    "scikit-learn, memory, allocations per step, denormals. (`fastprop bench` "
+                    "times fastprop alone.)")
     p.add_argument("--quick", action="store_true",
                    help="short run: 3 repeats of ≥ 0.05 s, shorter memory/denormal checks")
     p.add_argument("--workloads", default=",".join(WORKLOADS),

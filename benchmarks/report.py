@@ -14,7 +14,7 @@ MARK_START, MARK_END = "<!-- results:start -->", "<!-- results:end -->"
 PEERS = ("fastprop-numpy", "torch", "sklearn")
 
 # (workload, threads, kind, peer, threshold): kind "ratio" = fastprop / peer ≥ threshold,
-# "ceiling" = fastprop's share of the GEMM ceiling ≥ threshold (issue 3, section 5).
+# "ceiling" = fastprop's share of the GEMM ceiling ≥ threshold (the compiled engine's targets).
 THROUGHPUT_TARGETS = (
     ("tiny-3-2-1", 1, "ratio", "torch", 1000), ("tiny-3-2-1", 1, "ratio", "fastprop-numpy", 100),
     ("tiny-2-1-1", 1, "ratio", "torch", 1000),
@@ -182,7 +182,7 @@ def markdown(results: dict) -> str:
         add("")
         add("Notes: " + "; ".join(sorted(notes)) + ".")
     add("")
-    add("Targets (issue 3, section 5):")
+    add("Targets (the compiled engine's speed targets):")
     add("")
     add("| target | measured | met |")
     add("|---|---|---|")

@@ -1,4 +1,3 @@
-# cython: language_level=3
 """Row-major matrix products through SciPy's BLAS (``scipy.linalg.cython_blas``).
 
 The only place that knows BLAS is column-major. A row-major matrix X (r × c) is, in

@@ -1,10 +1,9 @@
-# cython: language_level=3
 """Argument checks of the compiled entry points: every array a kernel will read or write
 is checked here (type, dtype, contiguity, size) and its pointer put into a ``Job``."""
 
 cimport numpy as cnp
 
-from _step cimport Job
+from _step cimport MAX_HYPER, MAX_STATE, Job
 
 import numpy as np
 
@@ -37,17 +36,17 @@ cdef inline int _typenum(object dtype):
 cdef inline void _fill(Job* job, object plan, object ws, Py_ssize_t rows) except *:
     buf, a_off, offs = ws
     cdef int t = _typenum(plan.dtype)
-    cdef Py_ssize_t L = len(plan.sizes) - 1
-    job.net.n_layers = L
-    job.net.sizes = <const Py_ssize_t*>_data(plan.sizes, "sizes", cnp.NPY_INTP, L + 1)
-    job.net.act = <const int*>_data(plan.act, "act", cnp.NPY_INT, L)
-    job.net.w_off = <const Py_ssize_t*>_data(plan.w_off, "w_off", cnp.NPY_INTP, L)
-    job.net.b_off = <const Py_ssize_t*>_data(plan.b_off, "b_off", cnp.NPY_INTP, L) \
+    cdef Py_ssize_t n_layers = len(plan.sizes) - 1
+    job.net.n_layers = n_layers
+    job.net.sizes = <const Py_ssize_t*>_data(plan.sizes, "sizes", cnp.NPY_INTP, n_layers + 1)
+    job.net.act = <const int*>_data(plan.act, "act", cnp.NPY_INT, n_layers)
+    job.net.w_off = <const Py_ssize_t*>_data(plan.w_off, "w_off", cnp.NPY_INTP, n_layers)
+    job.net.b_off = <const Py_ssize_t*>_data(plan.b_off, "b_off", cnp.NPY_INTP, n_layers) \
         if plan.bias else NULL
     job.net.loss = plan.loss
     job.net.slope = plan.slope
     job.work.base = _data(buf, "workspace", t, -1)
-    job.work.a_off = <const Py_ssize_t*>_data(a_off, "a_off", cnp.NPY_INTP, L + 1)
+    job.work.a_off = <const Py_ssize_t*>_data(a_off, "a_off", cnp.NPY_INTP, n_layers + 1)
     job.work.z_out, job.work.a_out, job.work.d0, job.work.d1, job.work.xb, job.work.yb = offs
     job.n_params = plan.n_params
 
@@ -84,26 +83,32 @@ cdef inline Py_ssize_t _rows_checked(object plan, object X, object Y, str name="
     return n
 
 
-cdef inline void _fill_optimizer(Job* job, object dtype, Py_ssize_t n, object optimizer, object params,
-                          object backup, object grad) except *:
+cdef inline void _fill_optimizer(Job* job, object dtype, Py_ssize_t n, object optimizer,
+                                 object params, object backup, object grad) except *:
+    """The optimizer's code, hyperparameters and state buffers (as its class in
+    ``fastprop.optim`` lists them) into ``job``."""
+    import fastprop._codes as codes  # (the Python enums: a cimport would give C's)
+
     cdef int t = _typenum(dtype)
+    cdef Py_ssize_t i
     job.n_params = n
     job.params = _data(params, "params", t, n)
     job.backup = _data(backup, "backup", t, n)
     job.grad = _data(grad, "grad", t, n)
+    if optimizer.code not in {int(code) for code in codes.OptimizerCode}:
+        raise ValueError(f"unknown optimizer {optimizer.kind!r} (code {optimizer.code})")
+    job.optimizer = optimizer.code
     job.lr, job.weight_decay, job.t = optimizer.lr, optimizer.weight_decay, optimizer.t
-    if optimizer.kind == "sgd":
-        job.optimizer, job.momentum, job.nesterov = 0, optimizer.momentum, optimizer.nesterov
-        job.state1 = _data(optimizer.state["momentum_buffer"], "momentum_buffer", t, n) \
-            if optimizer.momentum else NULL
-    elif optimizer.kind == "adam":
-        job.optimizer = 1
-        job.beta1, job.beta2 = optimizer.betas
-        job.eps = optimizer.eps
-        job.state1 = _data(optimizer.state["exp_avg"], "exp_avg", t, n)
-        job.state2 = _data(optimizer.state["exp_avg_sq"], "exp_avg_sq", t, n)
-    else:
-        raise ValueError(f"unknown optimizer kind {optimizer.kind!r}")
+    arguments = optimizer.kernel_arguments()
+    names = optimizer._state_names()
+    if len(arguments) > MAX_HYPER or len(names) > MAX_STATE:
+        raise ValueError(f"optimizer {optimizer.kind!r} has more kernel arguments or state "
+                         "buffers than the kernels take")
+    for i in range(MAX_HYPER):
+        job.hyper[i] = arguments[i] if i < len(arguments) else 0
+    for i in range(MAX_STATE):
+        job.state[i] = _data(optimizer.state[names[i]], names[i], t, n) \
+            if i < len(names) else NULL
 
 
 cdef inline int _reraise() except -1:

@@ -1,4 +1,3 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """The compiled engine: its entry points (predict, loss, gradient, one update, train) and
 the epoch driver.
 
@@ -20,10 +19,12 @@ from _checks cimport _typenum, _workspace
 from _fpenv cimport fastprop_flush_denormals, fastprop_restore_fpenv
 from _layers cimport output_loss_delta
 from _order cimport KeyIndex, fill_epoch_order
-from _step cimport DIVERGED_LOSS, DONE, PY_ERROR, STOPPED, Job, Net, Work, forward
-from _step cimport gather_batch, loss_and_grad, train_step, update
+from _codes cimport DIVERGED_LOSS, DONE, PY_ERROR, STOPPED
+from _step cimport Job, Net, Work, forward, gather_batch, loss_and_grad, train_step, update
 
 import numpy as np
+
+from fastprop._codes import ActivationCode, LossCode
 
 cnp.import_array()
 
@@ -135,7 +136,8 @@ class Plan:
         self.n_in, self.n_out = arch.sizes[0], arch.sizes[len(arch.sizes) - 1]
         if (self.sizes <= 0).any() or len(self.sizes) < 2 or len(self.act) != len(self.sizes) - 1:
             raise ValueError("invalid architecture")
-        if ((self.act < 0) | (self.act > 5)).any() or not 0 <= self.loss <= 2:
+        if not set(self.act.tolist()) <= {int(c) for c in ActivationCode} or \
+                self.loss not in {int(c) for c in LossCode}:
             raise ValueError("invalid activation or loss code")
         expected, pos = [], 0
         for i, o in zip(arch.sizes[:len(arch.sizes) - 1], arch.sizes[1:]):
@@ -270,6 +272,39 @@ def apply_update(optimizer, params, grad):
     return not bad
 
 
+cdef bint descend(floating* p, const floating* g, floating lr, Py_ssize_t n) noexcept nogil:
+    """p ← p − lr·g, applied only when every new parameter is finite (a first pass checks:
+    p′ − p′ is 0 exactly for finite p′); returns whether it was applied."""
+    cdef Py_ssize_t i
+    cdef floating v
+    cdef int bad = 0
+    for i in range(n):
+        v = p[i] - lr * g[i]
+        bad |= (v - v) != 0
+    if bad:
+        return False
+    for i in range(n):
+        p[i] = p[i] - lr * g[i]
+    return True
+
+
+def sgd_step(params, grad, double lr):
+    """Plain gradient descent on the flat buffer ``params`` in place (``lr`` rounded to
+    its dtype first, as NumPy rounds a Python float); returns False, and changes nothing,
+    when a new parameter would not be finite."""
+    cdef int t = _typenum(params.dtype)
+    cdef Py_ssize_t n = params.shape[0] if isinstance(params, np.ndarray) else -1
+    cdef void* p = _data(params, "params", t, n)
+    cdef void* g = _data(grad, "grad", t, n)
+    cdef bint applied
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            applied = descend[float](<float*>p, <float*>g, <float>lr, n)
+        else:
+            applied = descend[double](<double*>p, <double*>g, lr, n)
+    return applied
+
+
 def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batch_size,
           optimizer, seed, losses, backup, backup_valid, stop, scratch=None, weights=None):
     """Run ``epochs`` epochs without the GIL (see ``NumpyEngine.train`` for the contract).
@@ -279,8 +314,8 @@ def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batc
     dtype; else None) each batch's loss is the weighted mean over its rows and the
     epoch's loss the weighted mean over the epoch.
 
-    Returns ``(status, epoch, batch)``: status 0 done, 1 stopped by the flag, 2 non-finite
-    loss, 3 non-finite update (epoch and batch say where).
+    Returns ``(status, epoch, batch)``: status a ``fastprop._codes.Status`` (DONE,
+    STOPPED by the flag, DIVERGED_LOSS or DIVERGED_UPDATE: epoch and batch say where).
     """
     cdef Py_ssize_t n = _rows_checked(plan, X, Y)
     cdef int t = _typenum(plan.dtype)

@@ -1,4 +1,3 @@
-# cython: language_level=3
 """Dense-layer kernels: forward, fused loss + output delta, backward.
 
 Vocabulary of the worked examples. For a batch of B rows, layer l maps a_l (B × n_in)
@@ -18,21 +17,8 @@ from libc.string cimport memcpy, memset
 from cython cimport floating
 
 from _blas cimport gemm
-
-# Activation codes (fastprop.activations.ACTIVATIONS).
-cdef enum:
-    IDENTITY = 0
-    RELU = 1
-    LEAKY_RELU = 2
-    SIGMOID = 3
-    TANH = 4
-    SOFTMAX = 5
-
-# Loss codes (fastprop.losses.LOSSES).
-cdef enum:
-    MSE = 0
-    BCE = 1
-    CROSS_ENTROPY = 2
+from _codes cimport BCE, CROSS_ENTROPY, IDENTITY, LEAKY_RELU, MSE, RELU, SIGMOID, SOFTMAX
+from _codes cimport TANH
 
 # Below this many multiply-adds (rows × n_in × n_out) a product runs in plain loops:
 # a BLAS call's fixed cost (argument checks, threading, packing) exceeds the arithmetic.

@@ -1,4 +1,3 @@
-# cython: language_level=3
 """Optimizer updates: one pass over the flat parameter buffer (``fastprop.optim`` rules).
 
 Each update reads the parameters p from ``cur`` and writes the new ones to ``nxt`` (a

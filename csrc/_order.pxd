@@ -1,4 +1,3 @@
-# cython: language_level=3
 """Each epoch's sample order, in C: the generator documented in ``fastprop.shuffle``.
 
     stream = mix(seed + γ·(epoch + 1)) ;  key[i] = mix(stream + γ·(i + 1))

@@ -1,4 +1,3 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Python access to the C epoch order (``fastprop.shuffle`` is its reference)."""
 
 from libc.stdint cimport int64_t, uint64_t

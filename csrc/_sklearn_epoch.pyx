@@ -1,4 +1,3 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """scikit-learn's stochastic solver, one epoch per compiled call (``fastprop.sklearn``):
 the same passes as ``_engine.pyx`` with scikit-learn's loss scale, L2 penalty and Adam
 eps, and no divergence check inside the epoch (scikit-learn checks after it)."""
@@ -14,8 +13,8 @@ from _blas cimport dot
 from _checks cimport _buffer, _data, _fill, _fill_optimizer, _reraise, _rows_checked
 from _checks cimport _typenum, _workspace
 from _fpenv cimport fastprop_flush_denormals, fastprop_restore_fpenv
-from _step cimport DONE, PY_ERROR, STOPPED, Job, Net, Work, gather_batch, loss_and_grad
-from _step cimport update
+from _codes cimport ADAM, DONE, PY_ERROR, STOPPED
+from _step cimport ADAM_BETA2, ADAM_EPS, Job, Net, Work, gather_batch, loss_and_grad, update
 
 import numpy as np
 
@@ -71,8 +70,9 @@ cdef int run_sklearn_epoch(Job* job, floating* params, double loss_scale, double
                     gW[i] = gW[i] + c * W[i]
             loss = loss + 0.5 * alpha * squares / divisor
         total[0] += loss * rows
-        if job.optimizer == 1 and sk_eps >= 0:
-            job.eps = sk_eps / sqrt(1.0 - pow(job.beta2, <double>(job.t + 1)))
+        if job.optimizer == ADAM and sk_eps >= 0:
+            job.hyper[ADAM_EPS] = sk_eps / sqrt(1.0 - pow(job.hyper[ADAM_BETA2],
+                                                         <double>(job.t + 1)))
         job.t += 1
         update(job, params, params, 0, job.n_params)
         start += rows
@@ -128,8 +128,8 @@ def sklearn_epoch(plan, params, X, Y, order, Py_ssize_t batch_size, optimizer, *
                                        alpha, sk_eps, &total)
         fastprop_restore_fpenv(fpenv)
     optimizer.t = job.t
-    if job.optimizer == 1 and sk_eps >= 0:
-        optimizer.eps = job.eps
+    if job.optimizer == ADAM and sk_eps >= 0:
+        optimizer.eps = job.hyper[ADAM_EPS]
     if status == PY_ERROR:
         _reraise()
     if status == STOPPED:

@@ -1,4 +1,3 @@
-# cython: language_level=3
 """One training step over flat buffers: the structs that describe a network, its
 workspace and a training job, and the passes (forward, loss, backward, update) that the
 epoch drivers (``_engine.pyx``, ``_sklearn_epoch.pyx``) run. Everything here runs
@@ -10,18 +9,19 @@ from libc.string cimport memcpy
 from libc.stdint cimport int64_t, uint64_t
 from cython cimport floating
 
+from _codes cimport ADAM, DIVERGED_LOSS, DIVERGED_UPDATE, DONE, PY_ERROR, SGD, STOPPED
 from _layers cimport activate, dense_backward, dense_forward, output_loss_delta
 from _layers cimport times_derivative
 from _optim cimport adam_update, sgd_update
 from _order cimport KeyIndex
 
-# Outcomes of a step and of an epoch driver
+# An optimizer's kernel arguments besides lr and weight decay (``kernel_arguments`` of its
+# class in fastprop.optim), and its state buffers (``state_names``), at most this many.
 cdef enum:
-    DONE = 0
-    STOPPED = 1          # the stop flag was set (Ctrl-C): ended at a step boundary
-    DIVERGED_LOSS = 2    # non-finite loss at a step: parameters before the previous update
-    DIVERGED_UPDATE = 3  # the update made a parameter non-finite: it was not applied
-    PY_ERROR = 4         # a Python exception (KeyboardInterrupt) raised by a signal check
+    MAX_HYPER = 8
+    MAX_STATE = 4
+    ADAM_BETA2 = 1       # Adam's arguments: beta1, beta2, eps
+    ADAM_EPS = 2
 
 
 ctypedef struct Net:
@@ -52,11 +52,10 @@ ctypedef struct Job:            # everything train() needs, prepared with the GI
     void* batch_weights         # a batch's weights, gathered (shuffled epochs)
     bint backup_valid           # backup holds the parameters before the latest update
     void* grad
-    void* state1
-    void* state2
-    int optimizer               # 0: SGD, 1: Adam
-    double lr, momentum, weight_decay, beta1, beta2, eps
-    bint nesterov
+    int optimizer               # OptimizerCode
+    double lr, weight_decay
+    double hyper[MAX_HYPER]     # the optimizer's other kernel arguments, in its order
+    void* state[MAX_STATE]      # its state buffers (flat, like params), in its order
     long t
     Py_ssize_t epochs
     uint64_t first_epoch, seed
@@ -145,7 +144,7 @@ cdef inline double gather_batch(const Job* job, Py_ssize_t start, Py_ssize_t row
     cdef floating* base = <floating*>job.work.base
     cdef const floating* X = <const floating*>job.X
     cdef const floating* Y = <const floating*>job.Y
-    cdef const floating* W = <const floating*>job.weights
+    cdef const floating* sample_w = <const floating*>job.weights
     cdef floating* gathered_w = <floating*>job.batch_weights
     cdef Py_ssize_t n_in = job.net.sizes[0], k = job.net.sizes[job.net.n_layers], i
     cdef double total
@@ -160,15 +159,15 @@ cdef inline double gather_batch(const Job* job, Py_ssize_t start, Py_ssize_t row
     else:
         xb[0] = X + start * n_in
         yb[0] = Y + start * k
-    if W == NULL:
+    if sample_w == NULL:
         wb[0] = NULL
         return rows
     if job.shuffle:
         for i in range(rows):
-            gathered_w[i] = W[job.order[start + i]]
+            gathered_w[i] = sample_w[job.order[start + i]]
         wb[0] = gathered_w
     else:
-        wb[0] = W + start
+        wb[0] = sample_w + start
     total = 0  # in order, in float64 (as the reference path sums a batch's weights)
     for i in range(rows):
         total += wb[0][i]
@@ -179,14 +178,18 @@ cdef inline int update(Job* job, const floating* cur, floating* nxt, Py_ssize_t 
                 Py_ssize_t stop) noexcept nogil:
     """The optimizer step for parameters [start, stop) of the flat buffer (``job.t`` is
     the step's number); 1 if a new parameter is not finite."""
-    cdef floating* s1 = <floating*>job.state1 + start if job.state1 != NULL else NULL
-    if job.optimizer == 0:
-        return sgd_update(stop - start, cur + start, nxt + start,
-                          <floating*>job.grad + start, s1, job.lr, job.momentum,
-                          job.nesterov, job.weight_decay)
-    return adam_update(stop - start, cur + start, nxt + start, <floating*>job.grad + start,
-                       s1, <floating*>job.state2 + start, job.lr, job.beta1, job.beta2,
-                       job.eps, job.weight_decay, job.t)
+    cdef Py_ssize_t n = stop - start
+    cdef floating* g = <floating*>job.grad + start
+    cdef floating* s0 = <floating*>job.state[0] + start if job.state[0] != NULL else NULL
+    cdef floating* s1 = <floating*>job.state[1] + start if job.state[1] != NULL else NULL
+    cdef const double* h = job.hyper
+    if job.optimizer == SGD:  # momentum, nesterov; state: momentum_buffer (momentum > 0)
+        return sgd_update(n, cur + start, nxt + start, g, s0, job.lr, h[0], h[1] != 0,
+                          job.weight_decay)
+    if job.optimizer == ADAM:  # beta1, beta2, eps; state: exp_avg, exp_avg_sq
+        return adam_update(n, cur + start, nxt + start, g, s0, s1, job.lr, h[0], h[1],
+                           h[2], job.weight_decay, job.t)
+    return 1  # no such optimizer (``_fill_optimizer`` refuses it): nothing is applied
 
 
 cdef inline int train_step(Job* job, const floating* cur, floating* nxt, const floating* x,

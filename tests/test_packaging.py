@@ -84,7 +84,7 @@ def test_version_is_a_release_version():
 
 def test_version_matches_installed_metadata():
     try:
-        dist = importlib.metadata.distribution("fastprop")
+        dist = importlib.metadata.distribution("fastprop-mlp")
     except importlib.metadata.PackageNotFoundError:
         pytest.skip("fastprop is imported from a source tree, not installed")
     package_dir = Path(fastprop.__file__).resolve().parent
@@ -93,7 +93,7 @@ def test_version_matches_installed_metadata():
         pytest.skip("the installed fastprop distribution is not the one imported here")
     assert dist.version == fastprop.__version__, (
         f"installed metadata says {dist.version}, fastprop.__version__ is "
-        f"{fastprop.__version__}: reinstall (pip install .)"
+        f"{fastprop.__version__}: reinstall (pip install . in a checkout)"
     )
 
 

@@ -121,7 +121,7 @@ def test_decision_boundary_classes_and_bad_input(tmp_path):
 def test_missing_matplotlib_says_how_to_install(monkeypatch, moons):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib → ImportError
     _, history, _, _ = moons
-    with pytest.raises(ImportError, match=r"pip install fastprop\[plot\]"):
+    with pytest.raises(ImportError, match=r"pip install .fastprop-mlp\[plot\]"):
         history.plot()
     with pytest.raises(ImportError, match="matplotlib"):
         fp.Network([2, 1], engine="numpy").draw()

@@ -1,4 +1,4 @@
-"""The hand-worked examples of ../shared/worked-examples, number for number, on both engines.
+"""The three hand-worked examples (docs/worked-examples.md), number for number, on both engines.
 
 Exact values are the float64 column of worked-examples/README.md (relative 1e-12); the
 printed digits are what the texts show.

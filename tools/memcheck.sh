@@ -12,7 +12,7 @@ total=$(grep -c -E "^==[0-9]+== (Invalid (read|write)|Conditional jump|Use of un
 # An error is attributable to fastprop when its stack mentions one of our modules.
 ours=$(awk '/^==[0-9]+== (Invalid (read|write)|Conditional jump|Use of uninitialised|Syscall param)/{inblk=1; hit=0; next}
             inblk && /^==[0-9]+== *$/{if (hit) n++; inblk=0; next}
-            inblk && /(_engine|_shuffle|_sklearn_epoch)\.(c|cpython)|fastprop/{hit=1}
+            inblk && /(_codes|_engine|_shuffle|_sklearn_epoch)\.(c|cpython)|fastprop/{hit=1}
             END{print n+0}' "$log")
 echo "valgrind log: $log"
 grep -E "ERROR SUMMARY" "$log" | tail -1

@@ -12,7 +12,8 @@ from .dataset import Dataset
 from .errors import DivergenceError
 from .gradcheck import gradcheck
 from .history import History
-from .io import ModelFileError, load
+from .io import ModelFileError
+from .loading import load
 from .network import Network
 from .optim import SGD, Adam, Optimizer
 

@@ -1,12 +1,11 @@
-"""``fastprop bench``: training throughput of the benchmark workloads.
+"""``fastprop bench``: training throughput of the benchmark workloads on fastprop.
 
-The workloads (issue 3) are defined here, once: the full harness in the source tree's
-``benchmarks/`` package (``python -m benchmarks``: fastprop side by side with PyTorch,
-scikit-learn and its own NumPy engine, the GEMM ceiling, memory, allocations, denormals)
-imports them from this module. ``main`` runs that harness when it can find it (a source
-checkout, or an editable install); installed from a wheel, where ``benchmarks/`` is not
-shipped, it runs the self-contained part: fastprop's own throughput on the same
-workloads, so that ``fastprop bench`` always answers.
+The workloads are defined here, once. The full harness in the source tree's
+``benchmarks/`` package (``python -m benchmarks`` from a checkout: fastprop side by side
+with PyTorch, scikit-learn and its own NumPy engine, the GEMM ceiling, memory,
+allocations, denormals) imports them from this module; the package never imports the
+harness. ``fastprop bench`` runs what ships with the package: fastprop's own throughput
+on the same workloads, and says how to run the full comparison.
 
 Throughput is training samples per second of forward + backward + SGD update: the median
 of several timed ``fit`` calls after a warm-up, each call long enough to measure.
@@ -21,7 +20,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -154,48 +152,16 @@ def measure(train: Trainer, workload: Workload, repeats: int, min_time: float) -
 
 
 # --------------------------------------------------------------------------- command
-def _find_harness() -> bool:
-    """Make fastprop's ``benchmarks`` package importable if a source checkout holds it
-    (on ``sys.path`` already, or in the working directory or one above it, or beside
-    ``src/`` of an editable install)."""
-
-    def ours() -> bool:
-        try:
-            import benchmarks
-        except ModuleNotFoundError as exc:
-            if exc.name != "benchmarks":
-                raise
-            return False
-        return getattr(benchmarks, "IS_FASTPROP_HARNESS", False)
-
-    if ours():
-        return True
-    here = Path(__file__).resolve()
-    for root in [Path.cwd(), *Path.cwd().parents, here.parents[2]]:
-        if (root / "benchmarks" / "__main__.py").is_file() and \
-                (root / "src" / "fastprop").is_dir():
-            sys.modules.pop("benchmarks", None)
-            sys.path.insert(0, str(root))
-            if ours():
-                return True
-            sys.path.remove(str(root))
-    return False
-
-
 def main(argv: list[str] | None = None) -> int:
-    """``fastprop bench [options]``: the full harness from a checkout, else fastprop only."""
+    """``fastprop bench [options]``: fastprop's throughput on the workloads."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if "--fastprop-only" not in argv and _find_harness():
-        from benchmarks.cli import main as harness_main
-
-        return harness_main(argv, prog="fastprop bench")
-    argv = [a for a in argv if a != "--fastprop-only"]
+    argv = [a for a in argv if a != "--fastprop-only"]  # (what it always does)
     parser = argparse.ArgumentParser(
         prog="fastprop bench",
         description="Training throughput (samples/s: forward + backward + SGD update) of "
                     "the benchmark workloads on fastprop's engines. The full comparison "
                     "(PyTorch, scikit-learn, GEMM ceiling, memory) is `python -m "
-                    "benchmarks` in a source checkout.")
+                    "benchmarks`, run from a source checkout of fastprop.")
     parser.add_argument("--workloads", default=",".join(WORKLOADS),
                         help="comma-separated, from: " + ", ".join(WORKLOADS))
     parser.add_argument("--engines", default="cython", help="comma-separated: cython,numpy")
@@ -218,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         threadpool_limits = None
         print("threadpoolctl is not installed: BLAS threads left at their default")
+    print("fastprop's own training throughput; for the comparison with PyTorch, "
+          "scikit-learn, the GEMM ceiling and memory, run `python -m benchmarks` from a "
+          "source checkout of fastprop")
     print(f"{'workload':<12} {'engine':<8} {'samples/s':>14}")
     for name in names:
         workload = WORKLOADS[name]

@@ -138,3 +138,71 @@ def as_sample_weights(value, n: int, dtype: np.dtype, name: str = "sample_weight
     if not out.any():
         raise ValueError(f"{name} is 0 for every sample: nothing to learn from")
     return out
+
+
+def check_bool(value, name: str) -> bool:
+    """``value`` as a bool if it is True or False (NumPy's included), else TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_sizes(sizes) -> list[int]:
+    """Layer sizes, input first: a sequence of at least two positive integers."""
+    from collections.abc import Sequence
+
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) and \
+            not isinstance(sizes, np.ndarray):
+        raise TypeError(f"sizes must be a sequence of layer sizes like [3, 2, 1], got {sizes!r}")
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least 2 layers (inputs and outputs), got {sizes}")
+    return [check_int(s, f"sizes[{i}]", minimum=1) for i, s in enumerate(sizes)]
+
+
+def check_layer_arrays(arrays, name: str, shapes, dtype: np.dtype) -> list[np.ndarray]:
+    """One finite real array per layer with the given shapes, converted to ``dtype``
+    (``set_weights``'s weights and biases)."""
+    if arrays is None or isinstance(arrays, (str, bytes)):
+        raise TypeError(f"{name} must be a list of {len(shapes)} arrays, got {arrays!r}")
+    try:
+        arrays = list(arrays)
+    except TypeError:
+        raise TypeError(f"{name} must be a list of {len(shapes)} arrays, "
+                        f"got {type(arrays).__name__}") from None
+    if len(arrays) != len(shapes):
+        raise ValueError(
+            f"{name} must hold {len(shapes)} arrays (one per layer), got {len(arrays)}"
+        )
+    out = []
+    for i, (arr, shape) in enumerate(zip(arrays, shapes)):
+        if arr is None or isinstance(arr, (str, bytes)):
+            raise TypeError(f"{name}[{i}] must be an array of numbers, got {arr!r}")
+        try:
+            a = np.asarray(arr)
+        except ValueError:
+            raise ValueError(f"{name}[{i}] must be a rectangular array") from None
+        if a.dtype == object or a.dtype.kind not in "biuf":
+            raise TypeError(f"{name}[{i}] must hold real numbers, got dtype {a.dtype}")
+        if a.shape != shape:
+            raise ValueError(f"{name}[{i}] must have shape {shape}, got {a.shape}")
+        a = a.astype(dtype)
+        if not np.isfinite(a).all():
+            raise ValueError(f"{name}[{i}] contains NaN or infinity")
+        out.append(a)
+    return out
+
+
+def check_network(net, name: str = "net") -> None:
+    """A TypeError unless ``net`` is a network: what the views and the interchange read
+    of one (its architecture, sizes, weights, biases and predictions)."""
+    if not all(hasattr(net, a) for a in ("arch", "sizes", "weights", "biases", "predict")):
+        raise TypeError(f"{name} must be a fp.Network, got {type(net).__name__}")
+
+
+def check_pair(value, name: str) -> tuple:
+    """``value`` as a pair (X, y), else TypeError (``validation_data``)."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise TypeError(f"{name} must be a pair (X, y) or a fp.Dataset, "
+                        f"got {type(value).__name__}")
+    return tuple(value)

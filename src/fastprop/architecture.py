@@ -50,11 +50,11 @@ class Architecture:
 
     @property
     def activation_codes(self) -> np.ndarray:
-        return np.array([ACTIVATIONS[a] for a in self.activations], dtype=np.intc)
+        return np.array([ACTIVATIONS[a].code for a in self.activations], dtype=np.intc)
 
     @property
     def loss_code(self) -> int:
-        return LOSSES[self.loss]
+        return LOSSES[self.loss].code
 
     def weight_views(self, flat: np.ndarray) -> list[np.ndarray]:
         """Views W_l (fan_in, fan_out) into a flat buffer with this layout."""

@@ -26,7 +26,6 @@ class WorkedExample:
     x: tuple
     y: float
     lr: float
-    source: str
     notes: str = ""
     text_values: dict = field(default_factory=dict)
 
@@ -48,7 +47,6 @@ EXAMPLES = {
             sizes=(3, 2, 1), activation="relu", output="sigmoid", loss="bce",
             weights=(((1.0, 1.0),) * 3, ((1.0,), (1.0,))),
             x=(1.0, 2.0, 3.0), y=0.0, lr=1.0,
-            source="1-three-inputs-relu-sigmoid-bce.txt",
             notes=(
                 "Nodes: inputs A, B, C; hidden D, E; output F. The text's update of edge EF "
                 "leaves out the sigmoid's derivative (it multiplies ∂L/∂F = 1/(1−F) by E), "
@@ -66,7 +64,6 @@ EXAMPLES = {
             sizes=(2, 1, 1), activation="sigmoid", output="sigmoid", loss="mse",
             weights=(((0.5,), (0.3,)), ((0.8,),)),
             x=(1.0, 2.0), y=1.0, lr=0.1,
-            source="2-two-inputs-sigmoid-squared-error.txt",
             notes="w1 = AC, w2 = BC (inputs A, B → hidden C), w3 = CD (hidden C → output D).",
             text_values={"z_h": 1.1, "h": 0.750, "y_hat": 0.646, "L": 0.125,
                          "delta_out": -0.162, "dw3": -0.122, "delta_h": -0.0243,
@@ -79,7 +76,6 @@ EXAMPLES = {
             sizes=(1, 1, 1), activation="sigmoid", output="sigmoid", loss="bce",
             weights=(((0.5,),), ((1.0,),)),
             x=(1.0,), y=1.0, lr=0.1,
-            source="3-one-input-sigmoid-bce.txt",
             notes="w_h = AB (input A → hidden B), w_o = BC (hidden B → output C).",
             text_values={"a_h": 0.62246, "y_hat": 0.65078, "L": 0.42958,
                          "delta_out": -0.34922, "dw_o": -0.21737, "da_h_dz_h": 0.23500,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _inputs
 from ._validation import check_float
+from .engines import get_engine
 
 
 def gradcheck(net, X, y, eps: float = 1e-4) -> float:
@@ -30,8 +32,8 @@ def gradcheck(net, X, y, eps: float = 1e-4) -> float:
     """
     eps = check_float(eps, "eps", positive=True)
     probe = net.copy(dtype="float64")
-    Xv, Y = probe._data(X, y)
-    engine, arch, params = probe._engine, probe.arch, probe.params
+    Xv, Y = _inputs.data(probe.arch, X, y)
+    engine, arch, params = get_engine(probe.engine), probe.arch, probe.params
     grad = np.empty_like(params)
     engine.loss_and_grad(arch, params, Xv, Y, grad)
     numeric = np.empty_like(params)

@@ -48,7 +48,7 @@ class History:
         return out
 
     def plot(self, path=None, ax=None, title: str | None = None):
-        """Plot the loss curves (needs matplotlib: ``pip install fastprop[plot]``)."""
+        """Plot the loss curves (needs matplotlib: ``pip install "fastprop-mlp[plot]"``)."""
         from .plotting import plot_history
 
         return plot_history(self, path=path, ax=ax, title=title)

@@ -1,38 +1,55 @@
 """Interchange with scikit-learn, PyTorch and ONNX.
 
-* ``from_sklearn(est)`` / ``to_sklearn(net)``: a fitted ``MLPClassifier``/``MLPRegressor``
-  (scikit-learn's or ``fastprop.sklearn``'s) and a ``Network`` with the same weights.
+* ``sklearn_spec(est)`` / ``to_sklearn(net)``: a fitted ``MLPClassifier``/``MLPRegressor``
+  (scikit-learn's or ``fastprop.sklearn``'s) and a network with the same weights.
   scikit-learn's ``coefs_`` already have fastprop's (fan_in, fan_out) layout.
-* ``from_torch(seq)`` / ``to_torch(net)``: a ``torch.nn.Sequential`` of ``Linear`` layers
+* ``torch_spec(seq)`` / ``to_torch(net)``: a ``torch.nn.Sequential`` of ``Linear`` layers
   and activations. torch stores ``Linear.weight`` as (fan_out, fan_in): it is transposed.
 * ``to_onnx(net, path)``: an ONNX graph (Gemm/MatMul and activation nodes) that computes
-  ``net.predict``; needs the ``onnx`` package (``pip install fastprop[onnx]``).
+  ``net.predict``; needs the ``onnx`` package (``pip install "fastprop-mlp[onnx]"``).
 
-Every function copies: the result never shares memory with its source.
+The ``*_spec`` functions return a ``NetworkSpec`` (plain data), which
+``Network.from_sklearn`` and ``Network.from_torch`` build into a network; the ``to_*``
+functions read a network's public attributes. The names on each side come from the
+catalogues (``fastprop.activations``, ``fastprop.losses``). Every function copies: the
+result never shares memory with its source.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
-from .network import Network
+from ._validation import check_network
+from .activations import ACTIVATIONS, LEAKY_SLOPE
+from .losses import LOSSES, by_sklearn_output, loss_for_output
 
-#: scikit-learn's activation names <-> fastprop's.
-_SK_TO_FP = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
+#: scikit-learn's hidden-layer activation names -> fastprop's (and back).
+_SK_TO_FP = {a.sklearn: a.name for a in ACTIVATIONS.values()
+             if a.sklearn is not None and not a.output_only}
 _FP_TO_SK = {v: k for k, v in _SK_TO_FP.items()}
-#: scikit-learn's output activation -> fastprop's (output, loss).
-_SK_OUTPUT = {"identity": ("identity", "mse"), "logistic": ("sigmoid", "bce"),
-              "softmax": ("softmax", "cross_entropy")}
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """A network as plain data: ``Network``'s arguments and its weights and biases."""
+
+    sizes: list[int]
+    activations: list[str]   # one per layer, the output's last
+    loss: str
+    bias: bool
+    dtype: str
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
 
 
 # ------------------------------------------------------------------ scikit-learn
-def from_sklearn(estimator, engine: str = "cython") -> Network:
-    """A ``Network`` with the weights of a fitted MLPClassifier or MLPRegressor.
+def sklearn_spec(estimator) -> NetworkSpec:
+    """The network with the weights of a fitted MLPClassifier or MLPRegressor
+    (``Network.from_sklearn`` builds it).
 
     The network's ``predict`` gives the estimator's ``predict_proba`` (classifier; for a
     binary one, the probability of ``classes_[1]``) or ``predict`` (regressor), as a 2-D
@@ -47,6 +64,9 @@ def from_sklearn(estimator, engine: str = "cython") -> Network:
     >>> est = est.fit([[0.0], [1.0]], [0.0, 1.0])
     >>> fp.Network.from_sklearn(est, engine="numpy")
     Network([1, 4, 1], relu→identity, mse, float64, numpy)
+    >>> from fastprop.interop import sklearn_spec
+    >>> sklearn_spec(est).sizes, sklearn_spec(est).loss
+    ([1, 4, 1], 'mse')
     """
     for attr in ("coefs_", "intercepts_", "out_activation_"):
         if not hasattr(estimator, attr):
@@ -55,21 +75,22 @@ def from_sklearn(estimator, engine: str = "cython") -> Network:
     activation = getattr(estimator, "activation", None)
     if activation not in _SK_TO_FP:
         raise ValueError(f"estimator.activation={activation!r} is not one of {list(_SK_TO_FP)}")
-    if estimator.out_activation_ not in _SK_OUTPUT:
+    loss = by_sklearn_output(estimator.out_activation_)
+    if loss is None:
+        supported = [loss.sklearn_output for loss in LOSSES.values()]
         raise ValueError(
             f"estimator.out_activation_={estimator.out_activation_!r} has no fastprop "
-            f"equivalent (supported: {list(_SK_OUTPUT)}; Poisson regression is not)")
+            f"equivalent (supported: {supported}; Poisson regression is not)")
     coefs = [np.asarray(W) for W in estimator.coefs_]
     dtype = coefs[0].dtype if coefs[0].dtype in (np.float32, np.float64) else np.float64
-    output, loss = _SK_OUTPUT[estimator.out_activation_]
     sizes = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
-    net = Network(sizes, activation=_SK_TO_FP[activation], output=output, loss=loss,
-                  init=0.0, dtype=np.dtype(dtype).name, engine=engine)
-    net.set_weights(coefs, [np.asarray(b) for b in estimator.intercepts_])
-    return net
+    return NetworkSpec(sizes, [_SK_TO_FP[activation]] * (len(coefs) - 1) +
+                       [loss.default_output], loss.name, True, np.dtype(dtype).name,
+                       [W.copy() for W in coefs],
+                       [np.array(b) for b in estimator.intercepts_])
 
 
-def to_sklearn(net: Network, classes=None, *, fastprop: bool = False):
+def to_sklearn(net, classes=None, *, fastprop: bool = False):
     """A fitted scikit-learn ``MLPClassifier``/``MLPRegressor`` with the network's weights.
 
     Parameters
@@ -105,8 +126,7 @@ def to_sklearn(net: Network, classes=None, *, fastprop: bool = False):
             MLPClassifier,
             MLPRegressor,
         )
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be a fastprop Network, got {type(net).__name__}")
+    check_network(net)
     hidden = set(net.activations[:-1])
     if len(hidden) > 1 or not hidden <= set(_FP_TO_SK):
         raise ValueError(
@@ -116,14 +136,19 @@ def to_sklearn(net: Network, classes=None, *, fastprop: bool = False):
     weights = [W.copy() for W in net.weights]
     biases = [b.copy() for b in net.biases] or [np.zeros(W.shape[1], net.dtype)
                                                  for W in weights]
-    kind = (net.output, net.loss_name)
+    loss = LOSSES[net.loss_name]
     n_out = net.sizes[-1]
-    if kind == ("identity", "mse"):
+    if net.output != loss.default_output:  # scikit-learn pairs each loss with one output
+        pairs = ", ".join(f"{r.default_output}+{r.name!r}" for r in LOSSES.values())
+        raise ValueError(
+            f"scikit-learn has no MLP with output {net.output!r} and loss {net.loss_name!r}; "
+            f"supported: {pairs}")
+    if not loss.classification:
         est = MLPRegressor(hidden_layer_sizes=net.sizes[1:-1], activation=activation)
-        est.out_activation_ = "identity"
-    elif kind in (("sigmoid", "bce"), ("softmax", "cross_entropy")):
+        est.out_activation_ = loss.sklearn_output
+    else:
         est = MLPClassifier(hidden_layer_sizes=net.sizes[1:-1], activation=activation)
-        if kind[0] == "softmax" and n_out == 2:  # as one logistic unit: σ(z₁ − z₀)
+        if net.output == "softmax" and n_out == 2:  # as one logistic unit: σ(z₁ − z₀)
             weights[-1] = weights[-1][:, 1:] - weights[-1][:, :1]
             biases[-1] = biases[-1][1:] - biases[-1][:1]
         n_classes = 2 if weights[-1].shape[1] == 1 else n_out
@@ -131,16 +156,12 @@ def to_sklearn(net: Network, classes=None, *, fastprop: bool = False):
         if labels.shape != (n_classes,) or len(np.unique(labels)) != n_classes:
             raise ValueError(f"classes must be {n_classes} distinct labels, got {classes!r}")
         binarizer = LabelBinarizer()
-        if kind[0] == "sigmoid" and n_out > 1:  # multi-label: one indicator per output
+        if net.output == "sigmoid" and n_out > 1:  # multi-label: one indicator per output
             binarizer.fit(np.eye(n_out, dtype=int))
         else:
             binarizer.fit(labels)
         est._label_binarizer, est.classes_ = binarizer, binarizer.classes_
         est.out_activation_ = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
-    else:
-        raise ValueError(
-            f"scikit-learn has no MLP with output {net.output!r} and loss {net.loss_name!r}; "
-            "supported: identity+'mse', sigmoid+'bce', softmax+'cross_entropy'")
     est.coefs_, est.intercepts_ = weights, biases
     est.n_features_in_ = net.sizes[0]
     est.n_outputs_ = weights[-1].shape[1]
@@ -158,11 +179,15 @@ def to_sklearn(net: Network, classes=None, *, fastprop: bool = False):
 
 
 # ----------------------------------------------------------------------- PyTorch
-def _torch_activations():
+def _torch_activation(module):
+    """The catalogue's activation for a torch activation module, or None: the record
+    whose ``torch`` class it is and whose fixed keyword arguments it has."""
     import torch.nn as nn
 
-    return {nn.ReLU: "relu", nn.LeakyReLU: "leaky_relu", nn.Sigmoid: "sigmoid",
-            nn.Tanh: "tanh", nn.Softmax: "softmax", nn.Identity: "identity"}
+    found = [a for a in ACTIVATIONS.values()
+             if a.torch is not None and isinstance(module, getattr(nn, a.torch))]
+    exact = [a for a in found if all(getattr(module, k, v) == v for k, v in a.torch_kwargs)]
+    return (exact or found or [None])[0]
 
 
 def _flatten(module):
@@ -173,8 +198,9 @@ def _flatten(module):
     return [module]
 
 
-def from_torch(module, loss: str | None = None, engine: str = "cython") -> Network:
-    """A ``Network`` from a ``torch.nn.Sequential`` of ``Linear`` layers and activations.
+def torch_spec(module, loss: str | None = None) -> NetworkSpec:
+    """The network of a ``torch.nn.Sequential`` of ``Linear`` layers and activations
+    (``Network.from_torch`` builds it).
 
     Parameters
     ----------
@@ -187,7 +213,6 @@ def from_torch(module, loss: str | None = None, engine: str = "cython") -> Netwo
         module that ends in a Linear (logits, as for ``BCEWithLogitsLoss`` or
         ``CrossEntropyLoss``) with loss "bce" or "cross_entropy" gets the sigmoid or
         softmax output that loss needs.
-    engine : {"cython", "numpy"}, default "cython"
 
     Examples
     --------
@@ -196,6 +221,9 @@ def from_torch(module, loss: str | None = None, engine: str = "cython") -> Netwo
     >>> seq = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 1))
     >>> fp.Network.from_torch(seq, loss="bce", engine="numpy")
     Network([3, 5, 1], tanh→sigmoid, bce, float32, numpy)
+    >>> from fastprop.interop import torch_spec
+    >>> torch_spec(seq).activations, torch_spec(seq).loss
+    (['tanh', 'identity'], 'mse')
     """
     import torch
     import torch.nn as nn
@@ -203,7 +231,6 @@ def from_torch(module, loss: str | None = None, engine: str = "cython") -> Netwo
     if not isinstance(module, (nn.Sequential, nn.Linear)):
         raise TypeError(f"module must be a torch.nn.Sequential or Linear, "
                         f"got {type(module).__name__}")
-    names = _torch_activations()
     linears: list[nn.Linear] = []
     acts: list[str] = []
     for i, m in enumerate(_flatten(module)):
@@ -212,25 +239,33 @@ def from_torch(module, loss: str | None = None, engine: str = "cython") -> Netwo
                 acts.append("identity")  # Linear followed directly by Linear
             linears.append(m)
             continue
-        name = names.get(type(m))
-        if name is None:
-            raise ValueError(f"module [{i}] {m!r} is not supported: use Linear, ReLU, "
-                             "LeakyReLU, Sigmoid, Tanh, Identity, or Softmax last")
+        record = _torch_activation(m)
+        if record is None:
+            usable = [a.torch for a in ACTIVATIONS.values() if a.torch and not a.output_only]
+            last = [a.torch for a in ACTIVATIONS.values() if a.torch and a.output_only]
+            raise ValueError(f"module [{i}] {m!r} is not supported: use Linear, "
+                             f"{', '.join(usable)}, or {', '.join(last)} last")
+        name = record.name
         if not linears or len(acts) == len(linears):
             raise ValueError(f"module [{i}] {m!r} must follow a Linear layer "
                              "(one activation per layer)")
-        if name == "leaky_relu" and m.negative_slope != 0.01:
-            raise ValueError(f"LeakyReLU needs negative_slope=0.01 (fastprop's), "
-                             f"got {m.negative_slope}")
+        if record.uses_slope and m.negative_slope != LEAKY_SLOPE:
+            raise ValueError(f"{record.torch} needs negative_slope={LEAKY_SLOPE} "
+                             f"(fastprop's), got {m.negative_slope}")
         if name == "softmax" and m.dim not in (-1, 1):
             raise ValueError(f"Softmax must be over the last dimension, got dim={m.dim}")
+        for key, value in record.torch_kwargs:
+            if key != "dim" and getattr(m, key) != value:
+                raise ValueError(f"{record.torch} needs {key}={value!r} (fastprop's), "
+                                 f"got {getattr(m, key)!r}")
         acts.append(name)
     if not linears:
         raise ValueError("module has no Linear layer")
     if len(acts) < len(linears):
         acts.append("identity")
-    if "softmax" in acts[:-1]:
-        raise ValueError("Softmax can only be the last module")
+    for name in acts[:-1]:
+        if ACTIVATIONS[name].output_only:
+            raise ValueError(f"{ACTIVATIONS[name].torch} can only be the last module")
     has_bias = {m.bias is not None for m in linears}
     if len(has_bias) > 1:
         raise ValueError("either every Linear layer has a bias or none has")
@@ -239,21 +274,21 @@ def from_torch(module, loss: str | None = None, engine: str = "cython") -> Netwo
         raise ValueError("the Linear layers must all be float32 or all float64")
     output = acts[-1]
     if loss is None:
-        loss = {"sigmoid": "bce", "softmax": "cross_entropy"}.get(output, "mse")
-    elif loss in ("bce", "cross_entropy") and output == "identity":
-        output = "sigmoid" if loss == "bce" else "softmax"
+        loss = loss_for_output(output)
+    elif output == "identity" and isinstance(loss, str) and loss in LOSSES and \
+            LOSSES[loss].from_logit:
+        output = LOSSES[loss].required_output  # the module gives the logits
     sizes = [linears[0].in_features] + [m.out_features for m in linears]
-    net = Network(sizes, activation=acts[:-1], output=output, loss=loss,
-                  bias=has_bias.pop(), init=0.0,
-                  dtype="float64" if linears[0].weight.dtype == torch.float64 else "float32",
-                  engine=engine)
+    bias = has_bias.pop()
     with torch.no_grad():
-        net.set_weights([m.weight.detach().cpu().numpy().T for m in linears],
-                        [m.bias.detach().cpu().numpy() for m in linears] if net.bias else None)
-    return net
+        weights = [m.weight.detach().cpu().numpy().T.copy() for m in linears]
+        biases = [m.bias.detach().cpu().numpy().copy() for m in linears] if bias else []
+    return NetworkSpec(sizes, acts[:-1] + [output], loss, bias,
+                       "float64" if linears[0].weight.dtype == torch.float64 else "float32",
+                       weights, biases)
 
 
-def to_torch(net: Network):
+def to_torch(net):
     """An equivalent ``torch.nn.Sequential``: Linear layers (same weights and dtype), each
     followed by its activation, the output's included (none for identity).
 
@@ -275,10 +310,6 @@ def to_torch(net: Network):
     import torch.nn as nn
 
     dtype = torch.float64 if net.dtype == np.float64 else torch.float32
-    make: dict[str, Callable[[], nn.Module]] = {
-        "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
-        "leaky_relu": lambda: nn.LeakyReLU(net.arch.leaky_slope),
-        "softmax": lambda: nn.Softmax(dim=-1)}
     modules: list[nn.Module] = []
     for layer, W in enumerate(net.weights):
         linear = nn.Linear(W.shape[0], W.shape[1], bias=net.bias, dtype=dtype)
@@ -287,19 +318,17 @@ def to_torch(net: Network):
             if net.bias:
                 linear.bias.copy_(torch.from_numpy(net.biases[layer].copy()))
         modules.append(linear)
-        if net.activations[layer] != "identity":
-            modules.append(make[net.activations[layer]]())
+        act = ACTIVATIONS[net.activations[layer]]
+        if act.name != "identity":
+            kwargs = dict(act.torch_kwargs)
+            if act.uses_slope:
+                kwargs["negative_slope"] = net.arch.leaky_slope
+            modules.append(getattr(nn, act.torch)(**kwargs))
     return nn.Sequential(*modules)
 
 
 # -------------------------------------------------------------------------- ONNX
-#: fastprop activation -> (ONNX operator, attributes); identity adds no node.
-_ONNX_OPS: dict[str, tuple[str, dict[str, Any]]] = {
-    "relu": ("Relu", {}), "sigmoid": ("Sigmoid", {}), "tanh": ("Tanh", {}),
-    "softmax": ("Softmax", {"axis": -1})}
-
-
-def to_onnx(net: Network, path, opset: int = 17) -> None:
+def to_onnx(net, path, opset: int = 17) -> None:
     """Write the network as an ONNX model computing ``net.predict``: input "X" of shape
     (N, n_in), output "Y" of shape (N, n_out), in the network's dtype.
 
@@ -319,7 +348,7 @@ def to_onnx(net: Network, path, opset: int = 17) -> None:
         from onnx import TensorProto, helper, numpy_helper
     except ImportError:
         raise ImportError("to_onnx needs the onnx package: pip install onnx "
-                          "(or pip install fastprop[onnx])") from None
+                          '(or pip install "fastprop-mlp[onnx]")') from None
     from ._version import __version__
 
     path = os.fspath(path)
@@ -333,19 +362,18 @@ def to_onnx(net: Network, path, opset: int = 17) -> None:
             nodes.append(helper.make_node("Gemm", [a, f"W{layer}", f"b{layer}"], [z]))
         else:
             nodes.append(helper.make_node("MatMul", [a, f"W{layer}"], [z]))
-        act, a = net.activations[layer], f"a{layer}"
-        if act == "identity":
+        act, a = ACTIVATIONS[net.activations[layer]], f"a{layer}"
+        if act.onnx is None:  # identity
             a = z
-        elif act == "leaky_relu" and net.dtype == np.float64:  # see the docstring
+        elif act.uses_slope and net.dtype == np.float64:  # see the docstring
             slope = np.array(net.arch.leaky_slope, dtype=net.dtype)
             inits.append(numpy_helper.from_array(slope, f"slope{layer}"))
             nodes.append(helper.make_node("Mul", [z, f"slope{layer}"], [f"sz{layer}"]))
             nodes.append(helper.make_node("Max", [z, f"sz{layer}"], [a]))
-        elif act == "leaky_relu":
-            nodes.append(helper.make_node("LeakyRelu", [z], [a], alpha=net.arch.leaky_slope))
+        elif act.uses_slope:
+            nodes.append(helper.make_node(act.onnx, [z], [a], alpha=net.arch.leaky_slope))
         else:
-            op, attrs = _ONNX_OPS[act]
-            nodes.append(helper.make_node(op, [z], [a], **attrs))
+            nodes.append(helper.make_node(act.onnx, [z], [a], **dict(act.onnx_attrs)))
     nodes.append(helper.make_node("Identity", [a], ["Y"]))
     graph = helper.make_graph(
         nodes, "fastprop_mlp",

@@ -8,9 +8,11 @@ File layout (format version 1)::
                    "epochs_trained"}
     params.npy     the flat parameter buffer (n_params,) in the network's dtype
 
-``save`` writes to a temporary file in the target's directory, flushes and fsyncs it,
-then renames it over the target, so a crash mid-save leaves any old file intact.
-``load`` reads with ``allow_pickle=False`` and validates everything before building.
+``write_model`` writes to a temporary file in the target's directory, flushes and
+fsyncs it, then renames it over the target, so a crash mid-save leaves any old file
+intact. ``read_model`` reads with ``allow_pickle=False`` and validates everything. This
+module knows the file, not the classes: ``Network.save`` hands it metadata and arrays,
+and ``fp.load`` (``fastprop.loading``) builds the model from what it reads.
 """
 
 from __future__ import annotations
@@ -29,24 +31,24 @@ class ModelFileError(ValueError):
     """A file that is not a valid fastprop model (or not a supported version of one)."""
 
 
-def save(net, path) -> None:
-    """Write ``net`` to ``path`` (a ``.npz`` file), atomically."""
+def write_model(path, meta: dict, params: np.ndarray) -> None:
+    """Write a model's metadata (JSON-ready) and flat parameters to ``path`` (a ``.npz``
+    file), atomically; the format fields are added here."""
     import json  # here, not at the top: keeps `import fastprop` cheap
     import tempfile
 
     path = os.fspath(path)
     if not isinstance(path, str):
         raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    meta = dict(net.arch.to_dict(), format=FORMAT, format_version=FORMAT_VERSION,
-                fastprop_version=__version__, n_params=net.n_params, engine=net.engine,
-                seed=net.seed, effective_seed=net._seed, epochs_trained=net._epochs_trained)
+    meta = dict(meta, format=FORMAT, format_version=FORMAT_VERSION,
+                fastprop_version=__version__)
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise ValueError(f"path {path!r}: directory {directory!r} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=".fastprop-", suffix=".npz.tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, metadata=np.array(json.dumps(meta)), params=net.params)
+            np.savez(fh, metadata=np.array(json.dumps(meta)), params=params)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -71,33 +73,19 @@ def _fsync_directory(directory: str) -> None:
             os.close(fd)
 
 
-def load(path, engine: str | None = None):
-    """Read a network written by ``Network.save``.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-    engine : {"cython", "numpy"}, optional
-        Engine of the loaded network (default: the one it was saved with).
+def read_model(path):
+    """Read and check a model file: ``(arch, meta, params)``, the network's
+    ``Architecture``, the metadata dict and the flat parameters (finite, of the
+    architecture's size and dtype).
 
     Raises
     ------
     ModelFileError
         (a ``ValueError``) when the file is not a valid fastprop model file.
-
-    Examples
-    --------
-    >>> import fastprop as fp, tempfile, os
-    >>> net = fp.Network([2, 3, 1], seed=0)
-    >>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
-    >>> net.save(path)
-    >>> (fp.load(path).params == net.params).all()
-    True
     """
     import zipfile
 
     from .architecture import Architecture
-    from .network import Network
 
     path = os.fspath(path)
     if not os.path.isfile(path):
@@ -126,20 +114,7 @@ def load(path, engine: str | None = None):
         )
     if not np.isfinite(params).all():
         raise ModelFileError(f"{path}: params contain NaN or infinity")
-    # Rebuild through the constructor's checks, then copy the parameters in.
-    try:
-        checked = Network(list(arch.sizes), activation=list(arch.activations[:-1]),
-                          output=arch.output, loss=arch.loss, bias=arch.bias, init=0.0,
-                          dtype=arch.dtype.name, engine=engine or meta["engine"],
-                          seed=meta["seed"])
-    except (TypeError, ValueError) as exc:
-        raise ModelFileError(f"{path}: invalid network description ({exc})") from None
-    if checked.arch != arch:
-        raise ModelFileError(f"{path}: inconsistent architecture")
-    checked.params[...] = params
-    checked._seed = meta["effective_seed"]
-    checked._epochs_trained = meta["epochs_trained"]
-    return checked
+    return arch, meta, params
 
 
 def _parse_metadata(raw, path) -> dict:

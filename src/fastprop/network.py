@@ -1,41 +1,42 @@
-"""``Network``: a multilayer perceptron whose parameters live in one flat buffer."""
+"""``Network``: a multilayer perceptron whose parameters live in one flat buffer.
+
+``Network`` is the façade users hold: it checks every argument, then hands plain arrays
+to the layers below it (the engines, ``training``) and, through its ``NetworkViews``
+methods, to the views beside it (``trace``, ``plotting``, ``io``, ``interop``), none of
+which imports this module.
+"""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 
 import numpy as np
 
-from . import activations as _act
+from . import _inputs
+from ._guard import Guard, kept
 from ._validation import (
-    as_float_matrix,
-    as_sample_weights,
+    check_bool,
     check_dtype,
     check_float,
     check_int,
+    check_layer_arrays,
     check_seed,
-    numeric_array,
+    check_sizes,
 )
+from .activations import check_activation, check_hidden
 from .architecture import Architecture
-from .dataset import Dataset
 from .engines import get_engine
 from .errors import DivergenceError
 from .history import History
 from .initializers import check_init, initialize
-from .losses import (
-    CLASSIFICATION,
-    DEFAULT_OUTPUT,
-    check_loss,
-    check_output_for_loss,
-    prepare_targets,
-)
+from .losses import LOSSES, check_loss, check_output_for_loss
+from .network_views import NetworkViews
 from .optim import SGD, check_optimizer
 from .shuffle import random_seed
-from .training import run_fit
+from .training import check_progress, run_fit
 
 
-class Network:
+class Network(NetworkViews):
     """A dense feed-forward network trained by backpropagation.
 
     Parameters
@@ -44,7 +45,7 @@ class Network:
         Layer sizes, input first: ``[3, 2, 1]`` is 3 inputs, 2 hidden units, 1 output.
     activation : str or sequence of str, default "relu"
         Hidden activation, or one per hidden layer: "identity", "relu", "leaky_relu",
-        "sigmoid", "tanh".
+        "sigmoid", "tanh" (``fastprop.activations``).
     output : str, optional
         Output activation. Default: the loss's own (sigmoid for "bce", softmax for
         "cross_entropy", identity for "mse").
@@ -72,32 +73,18 @@ class Network:
                  output: str | None = None, loss: str = "bce", bias: bool = True,
                  init: str | float = "he", dtype: str = "float64", engine: str = "cython",
                  seed: int | None = None):
-        sizes = _check_sizes(sizes)
+        sizes = check_sizes(sizes)
         loss = check_loss(loss)
-        n_hidden = len(sizes) - 2
-        if isinstance(activation, str) or activation is None:
-            hidden = [_act.check_activation(activation, "activation", output=False)] * n_hidden
-        else:
-            if not isinstance(activation, Sequence):
-                raise TypeError(f"activation must be a name or a list of names, got {activation!r}")
-            hidden = list(activation)
-            if len(hidden) != n_hidden:
-                raise ValueError(
-                    f"activation must be one name or {n_hidden} names (one per hidden "
-                    f"layer), got {len(hidden)}"
-                )
-            hidden = [_act.check_activation(a, f"activation[{i}]", output=False)
-                      for i, a in enumerate(hidden)]
-        output = DEFAULT_OUTPUT[loss] if output is None else output
-        output = _act.check_activation(output, "output", output=True)
+        hidden = check_hidden(activation, len(sizes) - 2)
+        output = LOSSES[loss].default_output if output is None else output
+        output = check_activation(output, "output", output=True)
         check_output_for_loss(loss, output, sizes[-1])
-        if not isinstance(bias, (bool, np.bool_)):
-            raise TypeError(f"bias must be True or False, got {bias!r}")
+        bias = check_bool(bias, "bias")
         init = check_init(init)
         np_dtype = check_dtype(dtype)
         self._engine = get_engine(engine)
         self.seed = check_seed(seed)
-        arch = Architecture(tuple(sizes), tuple(hidden) + (output,), loss, bool(bias), np_dtype)
+        arch = Architecture(tuple(sizes), tuple(hidden) + (output,), loss, bias, np_dtype)
         self._setup(arch, self.seed if self.seed is not None else random_seed())
         initialize(arch, self.params, init, np.random.default_rng(self._seed))
 
@@ -108,8 +95,8 @@ class Network:
         self._weights = tuple(arch.weight_views(self.params))
         self._biases = tuple(arch.bias_views(self.params))
         self._epochs_trained = 0
-        self._lock = threading.Lock()
-        self._scratch: dict = {}  # training buffers kept between fit calls (training.py)
+        self._guard = Guard()
+        self._scratch: dict = {}  # training buffers kept between calls (see fit's Notes)
         self.history: History | None = None
 
     @classmethod
@@ -131,6 +118,8 @@ class Network:
     dtype = property(lambda self: self.arch.dtype, doc="The parameters' dtype.")
     n_params = property(lambda self: self.arch.n_params, doc="Number of parameters.")
     engine = property(lambda self: self._engine.name, doc='"cython" or "numpy".')
+    epochs_trained = property(lambda self: self._epochs_trained,
+                              doc="Epochs completed over all ``fit`` calls.")
 
     @property
     def activations(self) -> tuple[str, ...]:
@@ -139,7 +128,8 @@ class Network:
 
     @property
     def is_classifier(self) -> bool:
-        return self.arch.loss in CLASSIFICATION
+        """Whether the loss is a classification loss (``evaluate`` reports accuracy)."""
+        return LOSSES[self.arch.loss].classification
 
     @property
     def weights(self) -> tuple[np.ndarray, ...]:
@@ -169,133 +159,123 @@ class Network:
             One (fan_in, fan_out) array per layer.
         biases : sequence of array-like, optional
             One (fan_out,) array per layer; None leaves the biases as they are.
+
+        Examples
+        --------
+        >>> import fastprop as fp
+        >>> net = fp.Network([2, 1], loss="mse", bias=False)
+        >>> net.set_weights([[[0.5], [-1.0]]])
+        >>> net.weights[0].ravel().tolist()
+        [0.5, -1.0]
         """
-        new_w = self._check_arrays(weights, "weights", [W.shape for W in self._weights])
+        new_w = check_layer_arrays(weights, "weights", [W.shape for W in self._weights],
+                                   self.dtype)
         new_b = None
         if biases is not None:
             if not self.bias:
                 raise ValueError("biases given, but the network has bias=False")
-            new_b = self._check_arrays(biases, "biases", [b.shape for b in self._biases])
+            new_b = check_layer_arrays(biases, "biases", [b.shape for b in self._biases],
+                                       self.dtype)
         for dst, src in zip(self._weights, new_w):
             dst[...] = src
         for dst, src in zip(self._biases, new_b or ()):
             dst[...] = src
 
-    def _check_arrays(self, arrays, name, shapes):
-        if arrays is None or isinstance(arrays, (str, bytes)):
-            raise TypeError(f"{name} must be a list of {len(shapes)} arrays, got {arrays!r}")
-        try:
-            arrays = list(arrays)
-        except TypeError:
-            raise TypeError(f"{name} must be a list of {len(shapes)} arrays, "
-                            f"got {type(arrays).__name__}") from None
-        if len(arrays) != len(shapes):
-            raise ValueError(
-                f"{name} must hold {len(shapes)} arrays (one per layer), got {len(arrays)}"
-            )
-        out = []
-        for i, (arr, shape) in enumerate(zip(arrays, shapes)):
-            if arr is None or isinstance(arr, (str, bytes)):
-                raise TypeError(f"{name}[{i}] must be an array of numbers, got {arr!r}")
-            try:
-                a = np.asarray(arr)
-            except ValueError:
-                raise ValueError(f"{name}[{i}] must be a rectangular array") from None
-            if a.dtype == object or a.dtype.kind not in "biuf":
-                raise TypeError(f"{name}[{i}] must hold real numbers, got dtype {a.dtype}")
-            if a.shape != shape:
-                raise ValueError(f"{name}[{i}] must have shape {shape}, got {a.shape}")
-            a = a.astype(self.dtype)
-            if not np.isfinite(a).all():
-                raise ValueError(f"{name}[{i}] contains NaN or infinity")
-            out.append(a)
-        return out
-
-    # ------------------------------------------------------------ input checks
-    def _inputs(self, X, name="X"):
-        """Validated (n, n_in) array; also tells whether X was one 1-D sample."""
-        arr = numeric_array(X, name)
-        single = arr.ndim == 1
-        return as_float_matrix(arr, name, self.dtype, self.sizes[0], allow_1d_as_row=single), single
-
     def _data(self, X, y, name_x="X", name_y="y"):
-        """Validated (X, Y) for this network's loss; Y is (n, n_out) in the dtype."""
-        if isinstance(X, Dataset):
-            if y is not None:
-                raise TypeError(f"{name_x} is a Dataset: pass {name_y}=None (it holds the targets)")
-            X, y = X.X, X.y
-        elif y is None:
-            raise TypeError(f"{name_y} is required (the targets) unless {name_x} is a fp.Dataset")
-        Xv, single = self._inputs(X, name_x)
-        if single:
-            y = np.asarray(y) if not isinstance(y, np.ndarray) else y
-            if y.dtype != object:
-                y = y.reshape(1) if y.ndim == 0 else y.reshape(1, -1)
-        Y = prepare_targets(y, self.arch.loss, self.sizes[-1], Xv.shape[0], self.dtype, name_y)
-        return Xv, Y
+        """Validated (X, Y) for this network's loss (``fastprop._inputs.data``)."""
+        return _inputs.data(self.arch, X, y, name_x, name_y)
 
     # ------------------------------------------------------------ evaluation
     def predict(self, X) -> np.ndarray:
-        """Network outputs ŷ: shape (n, n_out) for 2-D X, (n_out,) for one 1-D sample."""
-        Xv, single = self._inputs(X)
+        """Network outputs ŷ: shape (n, n_out) for 2-D X, (n_out,) for one 1-D sample.
+
+        >>> import fastprop as fp
+        >>> fp.Network([2, 1], loss="mse", init=1.0).predict([[1, 2], [3, 4]]).tolist()
+        [[3.0], [7.0]]
+        """
+        Xv, single = _inputs.inputs(self.arch, X)
         out = self._engine.predict(self.arch, self.params, Xv)
         return out[0] if single else out
 
-    def _sample_weights(self, sample_weight, n: int):
-        return None if sample_weight is None else \
-            as_sample_weights(sample_weight, n, self.dtype)
-
     def loss(self, X, y, *, sample_weight=None) -> float:
-        """Mean loss of the network on (X, y) (with ``sample_weight``, the weighted mean)."""
-        Xv, Y = self._data(X, y)
+        """Mean loss of the network on (X, y) (with ``sample_weight``, the weighted mean).
+
+        >>> import fastprop as fp
+        >>> fp.Network([1, 1], loss="mse", init=2.0).loss([[1.0], [2.0]], [1.0, 1.0])
+        5.0
+        """
+        Xv, Y = _inputs.data(self.arch, X, y)
         return self._engine.loss(self.arch, self.params, Xv, Y,
-                                 self._sample_weights(sample_weight, Xv.shape[0]))
+                                 _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0]))
 
     def gradients(self, X, y, *, sample_weight=None):
         """``(loss, grad_weights, grad_biases)``: gradients of the mean loss on (X, y)
-        (with ``sample_weight``, of the weighted mean)."""
-        Xv, Y = self._data(X, y)
-        weights = self._sample_weights(sample_weight, Xv.shape[0])
+        (with ``sample_weight``, of the weighted mean). Safe to call from several threads
+        at once; refused (``RuntimeError``) while another thread trains the network.
+
+        >>> import fastprop as fp
+        >>> loss, gW, gb = fp.Network([1, 1], loss="mse", init=2.0).gradients([[1.0]], [1.0])
+        >>> loss, gW[0].tolist(), gb[0].tolist()
+        (1.0, [[2.0]], [2.0])
+        """
+        Xv, Y = _inputs.data(self.arch, X, y)
+        weights = _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0])
         grad = np.empty_like(self.params)
-        loss = self._engine.loss_and_grad(self.arch, self.params, Xv, Y, grad, self._scratch,
-                                          weights)
+        with self._guard.reading("gradients", self._scratch) as scratch:
+            loss = self._engine.loss_and_grad(self.arch, self.params, Xv, Y, grad, scratch,
+                                              weights)
         return loss, list(self.arch.weight_views(grad)), list(self.arch.bias_views(grad))
 
     def evaluate(self, X, y=None, *, sample_weight=None) -> dict:
         """``{"loss": …}`` plus ``"accuracy"`` for classification losses (both weighted
-        means with ``sample_weight``)."""
-        Xv, Y = self._data(X, y)
-        return self._evaluate_prepared(Xv, Y, self._sample_weights(sample_weight, Xv.shape[0]))
+        means with ``sample_weight``).
 
-    def _evaluate_prepared(self, Xv, Y, weights=None) -> dict:
-        zs_out = self._engine.predict(self.arch, self.params, Xv)
+        >>> import fastprop as fp
+        >>> X, y = fp.data.xor()
+        >>> sorted(fp.Network([2, 4, 1], seed=0).evaluate(X, y))
+        ['accuracy', 'loss']
+        """
+        Xv, Y = _inputs.data(self.arch, X, y)
+        return self._scores(Xv, Y, _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0]))
+
+    def _scores(self, Xv, Y, weights=None) -> dict:
+        """``evaluate`` on validated arrays."""
+        y_hat = self._engine.predict(self.arch, self.params, Xv)
         out = {"loss": self._engine.loss(self.arch, self.params, Xv, Y, weights)}
         if self.arch.loss == "bce":
-            correct = ((zs_out > 0.5) == (Y > 0.5)).all(axis=1)
+            correct = ((y_hat > 0.5) == (Y > 0.5)).all(axis=1)
             out["accuracy"] = float(np.average(correct, weights=weights))
         elif self.arch.loss == "cross_entropy":
-            correct = zs_out.argmax(axis=1) == Y.argmax(axis=1)
+            correct = y_hat.argmax(axis=1) == Y.argmax(axis=1)
             out["accuracy"] = float(np.average(correct, weights=weights))
         return out
 
     # -------------------------------------------------------------- training
     def step(self, X, y, lr: float) -> float:
-        """One plain gradient-descent step on (X, y) in place; returns the loss before it."""
+        """One plain gradient-descent step on (X, y) in place; returns the loss before it.
+
+        The step runs on the network's engine, in the buffers it keeps between calls;
+        when the loss, a gradient or a new parameter is not finite it is not taken
+        (``DivergenceError``).
+
+        >>> import fastprop as fp
+        >>> net = fp.Network([1, 1], loss="mse", init=2.0)
+        >>> net.step([[1.0]], [1.0], lr=0.25), net.weights[0].item(), net.biases[0].item()
+        (1.0, 1.5, -0.5)
+        """
         lr = check_float(lr, "lr", positive=True)
-        Xv, Y = self._data(X, y)
-        grad = np.empty_like(self.params)
-        with self._exclusive("step"):
-            loss = self._engine.loss_and_grad(self.arch, self.params, Xv, Y, grad,
-                                              self._scratch)
-            if not (np.isfinite(loss) and np.isfinite(grad).all()):
+        Xv, Y = _inputs.data(self.arch, X, y)
+        with self._guard.training("step", self._scratch) as scratch:
+            grad = kept(scratch, "grad", self.params)
+            loss = self._engine.loss_and_grad(self.arch, self.params, Xv, Y, grad, scratch)
+            if not np.isfinite(loss):
                 raise DivergenceError("non-finite loss or gradient: the step was not taken",
                                       epoch=0, batch=0)
-            before = self.params.copy()
-            self._engine.sgd_step(self.params, grad, lr)
-            if not np.isfinite(self.params).all():
-                self.params[...] = before
-                raise DivergenceError("the step made a parameter non-finite: not taken",
-                                      epoch=0, batch=0)
+            if not self._engine.sgd_step(self.params, grad, lr):
+                what = "non-finite loss or gradient: the step was not taken" \
+                    if not np.isfinite(grad).all() else \
+                    "the step made a parameter non-finite: not taken"
+                raise DivergenceError(what, epoch=0, batch=0)
         return loss
 
     def fit(self, X, y=None, *, epochs: int = 10, batch_size: int = 32,
@@ -347,104 +327,43 @@ class Network:
         """
         epochs = check_int(epochs, "epochs", minimum=0)
         batch_size = check_int(batch_size, "batch_size", minimum=1)
-        if not isinstance(shuffle, (bool, np.bool_)):
-            raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
+        shuffle = check_bool(shuffle, "shuffle")
         seed = check_seed(seed)
         if optimizer is not None and lr is not None:
             raise TypeError("give lr or optimizer, not both (the optimizer has its own lr)")
         optimizer = SGD(0.01 if lr is None else lr) if optimizer is None else \
             check_optimizer(optimizer)
-        Xv, Y = self._data(X, y)
-        weights = self._sample_weights(sample_weight, Xv.shape[0])
-        validation = None
-        if validation_data is not None:
-            if isinstance(validation_data, Dataset):
-                validation = self._data(validation_data, None, "validation_data", "validation_data")
-            else:
-                if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                    raise TypeError("validation_data must be a pair (X, y) or a fp.Dataset, "
-                                    f"got {type(validation_data).__name__}")
-                Xval, yval = validation_data
-                validation = self._data(Xval, yval, "validation_data[0]", "validation_data[1]")
-        if progress not in (True, False, "auto"):
-            raise ValueError(f"progress must be True, False or 'auto', got {progress!r}")
+        Xv, Y = _inputs.data(self.arch, X, y)
+        weights = _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0])
+        validation = _inputs.validation(self.arch, validation_data)
+        progress = check_progress(progress)
         optimizer.bind(self.n_params, self.dtype)
         if shuffle:
             first_epoch = 0 if seed is not None else self._epochs_trained
             seed = seed if seed is not None else self._seed
         else:
             seed, first_epoch = None, 0
-        with self._exclusive("fit"):
-            return run_fit(self, Xv, Y, epochs=epochs, batch_size=batch_size,
-                           optimizer=optimizer, seed=seed, first_epoch=first_epoch,
-                           validation=validation, progress=progress, weights=weights)
-
-    def _exclusive(self, what):
-        net = self
-
-        class _Guard:
-            def __enter__(self):
-                if not net._lock.acquire(blocking=False):
-                    raise RuntimeError(
-                        f"{what}: this network is being trained in another thread; "
-                        "a network can be trained by one thread at a time (use net.copy())"
-                    )
-
-            def __exit__(self, *exc):
-                net._lock.release()
-
-        return _Guard()
-
-    # ----------------------------------------------------------- explanation
-    def trace(self, x, y, lr: float):
-        """One training step on (x, y), computed and not applied: a ``fp.Trace``."""
-        from .trace import make_trace
-
-        return make_trace(self, x, y, lr)
-
-    def draw(self, path=None, trace=None, ax=None):
-        """Draw the network: nodes named as in the trace (A, B, …), edges labelled with
-        their weights (and gradients, given a trace). Needs matplotlib."""
-        from .plotting import draw_network
-
-        return draw_network(self, path=path, trace=trace, ax=ax)
-
-    # ----------------------------------------------------------- interchange
-    @classmethod
-    def from_sklearn(cls, estimator, engine: str = "cython") -> Network:
-        """A network with the weights of a fitted scikit-learn MLPClassifier/MLPRegressor."""
-        from .interop import from_sklearn
-
-        return from_sklearn(estimator, engine=engine)
-
-    def to_sklearn(self):
-        """A fitted scikit-learn MLPClassifier/MLPRegressor with this network's weights."""
-        from .interop import to_sklearn
-
-        return to_sklearn(self)
-
-    @classmethod
-    def from_torch(cls, module, loss: str | None = None, engine: str = "cython") -> Network:
-        """A network from a ``torch.nn.Sequential`` of Linear layers and activations."""
-        from .interop import from_torch
-
-        return from_torch(module, loss=loss, engine=engine)
-
-    def to_torch(self):
-        """An equivalent ``torch.nn.Sequential`` (same weights, same dtype)."""
-        from .interop import to_torch
-
-        return to_torch(self)
-
-    def to_onnx(self, path) -> None:
-        """Export to an ONNX file (needs the ``onnx`` package)."""
-        from .interop import to_onnx
-
-        to_onnx(self, path)
+        with self._guard.training("fit", self._scratch) as scratch:
+            history = self.history = History(validation=validation is not None,
+                                             classification=self.is_classifier)
+            try:
+                run_fit(self._engine, self.arch, self.params, Xv, Y, history, epochs=epochs,
+                        batch_size=batch_size, optimizer=optimizer, seed=seed,
+                        first_epoch=first_epoch, validation=validation,
+                        evaluate=self._scores, progress=progress, scratch=scratch,
+                        weights=weights)
+            finally:
+                self._epochs_trained += len(history.loss)
+        return history
 
     # ------------------------------------------------------------- copy, I/O
     def copy(self, *, dtype: str | None = None, engine: str | None = None) -> Network:
-        """An independent copy (optionally in another dtype or engine)."""
+        """An independent copy (optionally in another dtype or engine).
+
+        >>> import fastprop as fp
+        >>> fp.Network([2, 1], seed=0).copy(dtype="float32", engine="numpy")
+        Network([2, 1], sigmoid, bce, float32, numpy)
+        """
         arch = self.arch
         if dtype is not None:
             arch = Architecture(arch.sizes, arch.activations, arch.loss, arch.bias,
@@ -453,15 +372,9 @@ class Network:
                                   engine or self.engine, self.seed, self._seed,
                                   self._epochs_trained)
 
-    def save(self, path) -> None:
-        """Write the network to a versioned ``.npz`` file, atomically (``fp.load`` reads it)."""
-        from .io import save
-
-        save(self, path)
-
     def __getstate__(self):
         state = self.__dict__.copy()
-        for key in ("_lock", "_weights", "_biases", "_engine", "_scratch"):
+        for key in ("_guard", "_weights", "_biases", "_engine", "_scratch"):
             state.pop(key)
         state["_engine_name"] = self._engine.name
         return state
@@ -470,17 +383,7 @@ class Network:
         engine = state.pop("_engine_name")
         self.__dict__.update(state)
         self._engine = get_engine(engine)
-        self._lock = threading.Lock()
+        self._guard = Guard()
         self._scratch = {}
         self._weights = tuple(self.arch.weight_views(self.params))
         self._biases = tuple(self.arch.bias_views(self.params))
-
-
-def _check_sizes(sizes) -> list[int]:
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) and \
-            not isinstance(sizes, np.ndarray):
-        raise TypeError(f"sizes must be a sequence of layer sizes like [3, 2, 1], got {sizes!r}")
-    sizes = list(sizes)
-    if len(sizes) < 2:
-        raise ValueError(f"sizes needs at least 2 layers (inputs and outputs), got {sizes}")
-    return [check_int(s, f"sizes[{i}]", minimum=1) for i, s in enumerate(sizes)]

@@ -1,8 +1,15 @@
 """Optimizers: hyperparameters and state, following ``torch.optim`` exactly.
 
-The update arithmetic lives in the engines (one pass over the flat parameter buffer);
-an optimizer object holds its hyperparameters, its flat state buffers and its step count.
-Reusing an optimizer across ``fit`` calls continues its state, as in PyTorch.
+The catalogue of optimizers: one class per optimizer, and ``OPTIMIZERS`` by name. A class
+is the record the rest of the package derives from: its ``code`` in the compiled kernels
+(the ``OptimizerCode`` member of the same name in ``csrc/_codes.pxd``), its state buffers,
+the arguments its kernel takes (``kernel_arguments``), its ``torch.optim`` counterpart,
+and its rule in NumPy (``reference_update``, what the reference engine runs). A new
+optimizer is one class here plus its kernel in ``csrc/_optim.pxd`` and its line in
+``update`` (``csrc/_step.pxd``).
+
+An optimizer object holds its hyperparameters, its flat state buffers and its step
+count. Reusing an optimizer across ``fit`` calls continues its state, as in PyTorch.
 
 SGD (PyTorch, dampening 0), per parameter p with gradient g::
 
@@ -20,16 +27,26 @@ Adam (PyTorch, amsgrad off), at step t = 1, 2, …::
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._validation import check_float
 
 
 class Optimizer:
-    """Base class: state buffers are allocated on first use for a parameter buffer."""
+    """Base class: state buffers are allocated on first use for a parameter buffer.
+
+    Subclasses set ``kind`` (the name), ``code`` (the kernels' code), ``torch`` (the
+    ``torch.optim`` class with the same rule), and define ``_state_names``,
+    ``kernel_arguments`` and ``_rule``.
+    """
 
     kind: str = ""
+    code: int = -1
+    torch: str = ""
     lr: float
+    weight_decay: float
 
     def __init__(self) -> None:
         self.state: dict[str, np.ndarray] = {}
@@ -39,6 +56,21 @@ class Optimizer:
 
     def _state_names(self) -> tuple[str, ...]:
         return ()
+
+    def kernel_arguments(self) -> tuple[float, ...]:
+        """The hyperparameters the compiled kernel takes besides lr and weight_decay, in
+        its order (``update`` in ``csrc/_step.pxd``)."""
+        return ()
+
+    def reference_update(self, params: np.ndarray, grad: np.ndarray) -> None:
+        """One step of the rule in NumPy, in place (the reference engine's update; the
+        caller has counted the step in ``t``): the gradient plus weight decay, then the
+        optimizer's own rule."""
+        g = grad + self.weight_decay * params if self.weight_decay else grad
+        self._rule(params, g)
+
+    def _rule(self, params: np.ndarray, g: np.ndarray) -> None:
+        raise NotImplementedError
 
     def bind(self, n_params: int, dtype: np.dtype) -> None:
         """Allocate (once) flat state buffers for ``n_params`` parameters of ``dtype``."""
@@ -87,7 +119,7 @@ class SGD(Optimizer):
     SGD(lr=0.1, momentum=0.9)
     """
 
-    kind = "sgd"
+    kind, code, torch = "sgd", 0, "SGD"
 
     def __init__(self, lr: float, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay: float = 0.0):
@@ -103,6 +135,17 @@ class SGD(Optimizer):
 
     def _state_names(self):
         return ("momentum_buffer",) if self.momentum else ()
+
+    def kernel_arguments(self):
+        return (self.momentum, float(self.nesterov))
+
+    def _rule(self, params, g):
+        if self.momentum:
+            v = self.state["momentum_buffer"]
+            v *= self.momentum
+            v += g
+            g = g + self.momentum * v if self.nesterov else v
+        params -= self.lr * g
 
     def __repr__(self):
         extra = "".join(
@@ -131,7 +174,7 @@ class Adam(Optimizer):
     Adam(lr=0.01, betas=(0.9, 0.999), eps=1e-08)
     """
 
-    kind = "adam"
+    kind, code, torch = "adam", 1, "Adam"
 
     def __init__(self, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0):
@@ -149,14 +192,36 @@ class Adam(Optimizer):
     def _state_names(self):
         return ("exp_avg", "exp_avg_sq")
 
+    def kernel_arguments(self):
+        return (self.betas[0], self.betas[1], self.eps)
+
+    def _rule(self, params, g):
+        b1, b2 = self.betas
+        m, v = self.state["exp_avg"], self.state["exp_avg_sq"]
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * g * g
+        step_size = self.lr / (1 - b1 ** self.t)  # Python floats: the arrays keep dtype
+        denom = np.sqrt(v) / math.sqrt(1 - b2 ** self.t) + self.eps
+        params -= step_size * (m / denom)
+
     def __repr__(self):
         wd = f", weight_decay={self.weight_decay}" if self.weight_decay else ""
         return f"Adam(lr={self.lr}, betas={self.betas}, eps={self.eps}{wd})"
 
 
+#: Every optimizer class by its name (``kind``).
+OPTIMIZERS: dict[str, type[Optimizer]] = {cls.kind: cls for cls in (SGD, Adam)}
+
+
 def check_optimizer(optimizer) -> Optimizer:
+    """``optimizer`` if it is one of fastprop's optimizers, else a ``TypeError``.
+
+    >>> check_optimizer(SGD(0.1))
+    SGD(lr=0.1)
+    """
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(
-            f"optimizer must be fp.SGD(...) or fp.Adam(...), got {type(optimizer).__name__}"
-        )
+        names = " or ".join(f"fp.{cls.__name__}(...)" for cls in OPTIMIZERS.values())
+        raise TypeError(f"optimizer must be {names}, got {type(optimizer).__name__}")
     return optimizer

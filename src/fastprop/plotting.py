@@ -1,6 +1,6 @@
 """Pictures: loss curves, the network as a diagram, decision boundaries (needs matplotlib).
 
-matplotlib is the optional ``plot`` extra (``pip install fastprop[plot]``) and is imported
+matplotlib is the optional ``plot`` extra (``pip install "fastprop-mlp[plot]"``), imported
 only when a picture is asked for. Every function returns the matplotlib ``Figure``. With
 ``path`` it saves a PNG there, drawing on a figure of its own that never touches pyplot's
 global state or needs a display; with ``ax`` it draws into that axes; with neither it
@@ -24,7 +24,7 @@ def _matplotlib():
     except ImportError:
         raise ImportError(
             "fastprop's pictures need matplotlib, which is not installed: "
-            "pip install fastprop[plot]  (or pip install matplotlib)"
+            "pip install 'fastprop-mlp[plot]'  (or pip install matplotlib)"
         ) from None
     return matplotlib
 
@@ -143,11 +143,12 @@ def draw_network(net, path=None, trace=None, ax=None):
     >>> net = ex.network()
     >>> fig = net.draw(trace=net.trace(ex.x, ex.y, ex.lr))  # or net.draw("net.png", ...)
     """
-    from .network import Network
-    from .trace import Trace, _fmt, edge_name, node_names
+    from ._names import edge_name, node_names
+    from ._validation import check_network
+    from .trace import Trace
+    from .trace_text import format_number as _fmt
 
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be a fp.Network, got {type(net).__name__}")
+    check_network(net)
     if trace is not None:
         if not isinstance(trace, Trace):
             raise TypeError(f"trace must be a fp.Trace (net.trace(x, y, lr)), got "
@@ -210,7 +211,7 @@ def _node(ax, x, y, name, k, n_layers, trace):
     ax.text(x, y, name, ha="center", va="center", fontsize=9 if len(name) <= 2 else 6,
             fontweight="bold", zorder=5)
     if trace is not None and trace.n_samples == 1:
-        from .trace import _fmt
+        from .trace_text import format_number as _fmt
 
         node = trace.node(name)
         text = f"a = {_fmt(node['a'], 5)}" + (f"\nδ = {_fmt(node['delta'], 5)}" if k else "")
@@ -251,15 +252,13 @@ def plot_decision_boundary(net, X, y=None, path=None, ax=None, resolution: int =
     >>> from fastprop.plotting import plot_decision_boundary
     >>> fig = plot_decision_boundary(net, X, y)  # or path="moons.png"
     """
-    from ._validation import check_int
-    from .network import Network
+    from ._validation import as_float_matrix, check_int, check_network
 
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be a fp.Network, got {type(net).__name__}")
+    check_network(net)
     if net.sizes[0] != 2:
         raise ValueError(f"a decision boundary needs a network with 2 inputs; this one has "
                          f"{net.sizes[0]}")
-    Xv, _ = net._inputs(X, "X")
+    Xv = as_float_matrix(X, "X", net.dtype, net.sizes[0], allow_1d_as_row=True)
     labels = None
     if y is not None:
         labels = np.asarray(y)

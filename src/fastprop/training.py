@@ -13,6 +13,7 @@ import threading
 
 import numpy as np
 
+from ._guard import kept
 from .errors import DivergenceError
 from .history import History
 
@@ -43,39 +44,49 @@ def interrupt_flag():
             signal.signal(signal.SIGINT, previous)
 
 
-def run_fit(net, X, Y, *, epochs, batch_size, optimizer, seed, first_epoch,
-            validation, progress, weights=None) -> History:
-    """Train ``net`` in place; return its History (also left in ``net.history``)."""
-    arch, engine = net.arch, net._engine
-    history = History(validation=validation is not None,
-                      classification=net.is_classifier)
-    net.history = history
+def check_progress(progress):
+    """``fit``'s ``progress``: True, False or "auto"."""
+    if progress not in (True, False, "auto"):
+        raise ValueError(f"progress must be True, False or 'auto', got {progress!r}")
+    return progress
+
+
+def run_fit(engine, arch, params, X, Y, history: History, *, epochs, batch_size, optimizer,
+            seed, first_epoch, validation, evaluate, progress, scratch, weights=None) -> None:
+    """Train ``params`` (a network's flat buffer, with architecture ``arch``) in place on
+    the validated (X, Y), recording each completed epoch in ``history``.
+
+    ``engine.train`` runs the epochs; ``validation`` is a validated (X, Y) or None, scored
+    after every epoch by ``evaluate(X, Y) -> {"loss", "accuracy"?}``; ``scratch`` is the
+    dict of buffers the network keeps between calls; the other arguments are
+    ``Network.fit``'s, checked. Raises ``DivergenceError`` (with ``history`` attached) and,
+    after Ctrl-C, ``KeyboardInterrupt``; ``len(history.loss)`` is the number of epochs
+    completed either way.
+    """
     losses = np.full(max(epochs, 1), np.nan)
-    backup = _kept(net._scratch, "backup", net.params)
+    backup = kept(scratch, "backup", params)
     per_epoch = validation is not None or progress
     bar = _progress_bar(epochs, progress)
-    done = 0
     try:
         with interrupt_flag() as stop:
             chunks = [(e, 1) for e in range(epochs)] if per_epoch else [(0, epochs)]
             for start, count in chunks:
                 try:
-                    engine.train(arch, net.params, X, Y, epochs=count,
+                    engine.train(arch, params, X, Y, epochs=count,
                                  first_epoch=first_epoch + start, batch_size=batch_size,
                                  optimizer=optimizer, seed=seed,
                                  losses=losses[start:start + count], backup=backup,
-                                 backup_valid=start > 0, stop=stop, scratch=net._scratch,
+                                 backup_valid=start > 0, stop=stop, scratch=scratch,
                                  weights=weights)
                 finally:
                     finished = np.isfinite(losses[start:start + count])
                     new = int(np.argmin(finished)) if not finished.all() else count
                     history.loss.extend(float(v) for v in losses[start:start + new])
-                    done += new
                 if stop[0] or new < count:
                     break
                 if validation is not None:
                     assert history.val_loss is not None  # History(validation=True): a list
-                    scores = net._evaluate_prepared(*validation)
+                    scores = evaluate(*validation)
                     history.val_loss.append(scores["loss"])
                     if history.val_accuracy is not None:
                         history.val_accuracy.append(scores["accuracy"])
@@ -88,25 +99,14 @@ def run_fit(net, X, Y, *, epochs, batch_size, optimizer, seed, first_epoch,
         exc.history = history
         raise
     finally:
-        net._epochs_trained += done
         if bar is not None:
             bar.close()
     if history.interrupted:
         raise KeyboardInterrupt(
-            f"training interrupted after {done} complete epoch(s); the network holds the "
-            "parameters of its last completed step and net.history the epochs so far"
+            f"training interrupted after {len(history.loss)} complete epoch(s); the network "
+            "holds the parameters of its last completed step and net.history the epochs "
+            "so far"
         )
-    return history
-
-
-def _kept(scratch: dict, key: str, like: np.ndarray) -> np.ndarray:
-    """An array shaped like ``like``, kept in the network's ``scratch`` between ``fit``
-    calls: for a large network the training buffers are tens of megabytes, and fresh
-    pages cost a page fault and a zeroing each, every call."""
-    kept = scratch.get(key)
-    if kept is None or kept.shape != like.shape or kept.dtype != like.dtype:
-        kept = scratch[key] = np.empty_like(like)
-    return kept
 
 
 def _postfix(history: History) -> dict:

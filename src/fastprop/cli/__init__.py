@@ -22,28 +22,12 @@ import sys
 
 from .._version import __version__
 from ..io import ModelFileError
-
-
-class UsageError(Exception):
-    """Bad command-line arguments (exit status 2)."""
+from ._common import UsageError
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, not argparse's usage block
         raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
-
-
-def _sizes(text: str, name: str, allow_empty: bool = False) -> list[int]:
-    if allow_empty and text.strip().lower() in ("", "none", "0"):
-        return []
-    try:
-        sizes = [int(v) for v in text.split(",")]
-    except ValueError:
-        raise UsageError(f"{name} must be integers separated by commas, like 64,64; "
-                         f"got {text!r}") from None
-    if any(s < 1 for s in sizes):
-        raise UsageError(f"{name} must be positive, got {text!r}")
-    return sizes
 
 
 def _bench(args) -> int:
@@ -59,8 +43,7 @@ def _bench(args) -> int:
 
 # -------------------------------------------------------------------- the parser
 def _parser() -> _Parser:
-    # Imported here, not at the top: the command modules import UsageError and _sizes
-    # from this package.
+    # Imported here, not at the top: ``fastprop --version`` need not import them.
     from .demo import _demo
     from .explain import _explain
     from .models import _info, _predict, _train

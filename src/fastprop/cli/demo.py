@@ -84,7 +84,7 @@ def _demo_pictures(args, history, big, X, y) -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        print("matplotlib is not installed: no pictures (pip install fastprop[plot] to get "
+        print("matplotlib is not installed: no pictures (pip install 'fastprop-mlp[plot]' to get "
               "them).")
         return
     from .. import examples

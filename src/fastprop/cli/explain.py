@@ -13,7 +13,7 @@ import textwrap
 
 import numpy as np
 
-from . import UsageError, _sizes
+from ._common import UsageError, parse_sizes
 
 #: For each worked example: the text's quantities (``WorkedExample.text_values``) and
 #: where the trace holds them ("node.field", "edge.field" or "loss").
@@ -62,7 +62,7 @@ def _explain(args) -> int:
         print(trace.to_markdown(args.digits))
     else:
         if args.example:
-            print(f"Worked example {ex.name}: {ex.title}  (text: {ex.source})\n")
+            print(f"Worked example {ex.name}: {ex.title}\n")
         print(trace.format(args.digits))
         if args.example:
             _compare_with_text(ex, trace)
@@ -78,7 +78,7 @@ def _custom_trace(args):
     if not args.sizes or args.x is None or args.y is None:
         raise UsageError("fastprop explain: error: give --example NAME (see --list), or "
                          "--sizes, --x and --y (and usually --weights) for your own network")
-    sizes = _sizes(args.sizes, "--sizes")
+    sizes = parse_sizes(args.sizes, "--sizes")
     net = Network(sizes, activation=args.activation, output=args.output, loss=args.loss,
                   bias=not args.no_bias, seed=args.seed, engine=args.engine)
     if args.weights is not None:
@@ -114,7 +114,7 @@ def _layers(text, name, shapes):
 
 
 def _compare_with_text(ex, trace) -> None:
-    print(f"\nCompared with the text ({ex.source}):")
+    print("\nCompared with the text (the hand-worked walk-through this example follows):")
     for key, where in TEXT_QUANTITIES.get(ex.name, {}).items():
         ours = _lookup(trace, where)
         text = ex.text_values.get(key)

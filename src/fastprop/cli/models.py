@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from . import UsageError, _sizes
+from ._common import UsageError, parse_sizes
 
 
 def _train(args) -> int:
@@ -31,7 +31,7 @@ def _train(args) -> int:
     loss, n_out, why = _choose_loss(ds.y, args.loss)
     print(f"{args.csv}: {len(ds)} rows, {ds.n_features} features, target "
           f"{', '.join(ds.target_names or ())}; loss {loss} ({why})")
-    hidden = _sizes(args.hidden, "--hidden", allow_empty=True)
+    hidden = parse_sizes(args.hidden, "--hidden", allow_empty=True)
     net = Network([ds.n_features, *hidden, n_out], activation=args.activation, loss=loss,
                   seed=args.seed, dtype=args.dtype, engine=args.engine)
     train, val = (ds, None) if args.val_split == 0 else ds.split(args.val_split, args.seed)
@@ -96,7 +96,7 @@ def _read_csv(path: str):
 
 def _predict(args) -> int:
     from ..dataset import Dataset
-    from ..io import load
+    from ..loading import load
 
     net = load(args.model, engine=args.engine)
     if args.target is not None:
@@ -135,7 +135,7 @@ def _predict(args) -> int:
 
 
 def _info(args) -> int:
-    from ..io import load
+    from ..loading import load
 
     net = load(args.model)
     with np.load(args.model, allow_pickle=False) as npz:

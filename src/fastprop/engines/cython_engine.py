@@ -13,9 +13,11 @@ from .numpy_engine import NumpyEngine, _diverged
 
 try:
     from .. import _engine, _shuffle, _sklearn_epoch
+    from .._codes import Status
 except ImportError as exc:  # pragma: no cover - a broken install
     raise ImportError(
-        "fastprop's compiled extension is missing: reinstall with `pip install .` "
+        "fastprop's compiled extension is missing: reinstall it with "
+        "`pip install --force-reinstall fastprop-mlp` "
         "(needs a C compiler), or use engine='numpy'"
     ) from exc
 
@@ -48,6 +50,9 @@ class CythonEngine(NumpyEngine):
     def loss_and_grad(self, arch, params, X, Y, grad, scratch=None, weights=None) -> float:
         return _engine.gradient(self._plan(arch), params, X, Y, grad, scratch, weights)
 
+    def sgd_step(self, params, grad, lr: float) -> bool:
+        return _engine.sgd_step(params, grad, lr)
+
     def update(self, optimizer, params, grad) -> None:
         _engine.apply_update(optimizer, params, grad)
 
@@ -71,5 +76,6 @@ class CythonEngine(NumpyEngine):
             batch_size=batch_size, optimizer=optimizer, seed=seed, losses=losses,
             backup=backup, backup_valid=backup_valid, stop=stop, scratch=scratch,
             weights=weights)
-        if status in (2, 3):
-            raise _diverged(first_epoch + epoch, batch, "loss" if status == 2 else "update")
+        if status in (Status.DIVERGED_LOSS, Status.DIVERGED_UPDATE):
+            raise _diverged(first_epoch + epoch, batch,
+                            "loss" if status == Status.DIVERGED_LOSS else "update")

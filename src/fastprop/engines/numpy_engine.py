@@ -1,11 +1,11 @@
 """The reference engine: backpropagation in plain NumPy.
 
 This module is the specification the compiled engine is held to. Vocabulary (as in
-the worked examples), for layer l = 0 … L−1 with weights W_l (fan_in × fan_out):
+the worked examples), for the N layers l = 0 … N−1 with weights W_l (fan_in × fan_out):
 
-    forward    a_0 = x ;  z_l = a_l·W_l + b_l ;  a_{l+1} = f_l(z_l) ;  ŷ = a_L
+    forward    a_0 = x ;  z_l = a_l·W_l + b_l ;  a_{l+1} = f_l(z_l) ;  ŷ = a_N
     loss       L(ŷ, y), a mean over the batch (see ``fastprop.losses``)
-    backward   δ_{L−1} = ∂L/∂z_{L−1}                       (fused with the loss)
+    backward   δ_{N−1} = ∂L/∂z_{N−1}                       (fused with the loss)
                ∂L/∂W_l = a_lᵀ·δ_l ;  ∂L/∂b_l = Σ_batch δ_l
                δ_{l−1} = (δ_l·W_lᵀ) ⊙ f′_{l−1}(a_l)          (f′ from the activation's output)
     update     p ← p − lr·∂L/∂p   (or an optimizer's rule, ``fastprop.optim``)
@@ -15,95 +15,44 @@ Arrays are C-contiguous in the network's dtype; X is (n, features), Y is (n, out
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from ..activations import ACTIVATIONS
 from ..architecture import Architecture
 from ..errors import DivergenceError
+from ..losses import LOSSES
 from ..shuffle import epoch_order
-
-
-def _sigmoid(z):
-    # SciPy's expit: exact 0 or 1 in the far tails, never NaN. Imported on first use:
-    # scipy.special costs ~200 ms to import, which the compiled engine (this class's
-    # subclass) never needs.
-    from scipy.special import expit
-
-    return expit(z)
-
-
-def _softmax(z):
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-# f(z), for each activation name.
-ACTIVATE = {
-    "identity": lambda z, s: z,
-    "relu": lambda z, s: np.maximum(z, 0),
-    "leaky_relu": lambda z, s: np.where(z > 0, z, s * z),
-    "sigmoid": lambda z, s: _sigmoid(z),
-    "tanh": lambda z, s: np.tanh(z),
-    "softmax": lambda z, s: _softmax(z),
-}
-
-# f′(z) written with the activation's output a = f(z) (softmax: see _output_delta).
-DERIVATIVE = {
-    "identity": lambda a, s: np.ones_like(a),
-    "relu": lambda a, s: (a > 0).astype(a.dtype),
-    "leaky_relu": lambda a, s: np.where(a > 0, 1, s).astype(a.dtype),
-    "sigmoid": lambda a, s: a * (1 - a),
-    "tanh": lambda a, s: 1 - a * a,
-}
 
 
 def _loss(loss: str, z, a, Y, weights=None) -> float:
     """Mean loss of a batch, from the output pre-activation z (stable) or ŷ = a; with
     ``weights`` (one per row) the weighted mean of the rows' losses."""
+    record = LOSSES[loss]
     if weights is not None:
         total = np.sum(weights)
         if total == 0:  # every row weighs 0: no loss (not 0/0)
             return 0.0
-        return float(np.sum(weights * _row_losses(loss, z, a, Y)) / total)
-    if loss == "mse":
-        return float(np.mean((Y - a) ** 2))
-    if loss == "bce":  # −[y·log σ(z) + (1−y)·log(1−σ(z))] = softplus(z) − y·z
-        return float(np.mean(np.logaddexp(0, z) - Y * z))
-    # cross_entropy: −Σ_j y_j·log softmax(z)_j = logsumexp(z) − Σ_j y_j·z_j  (Σ_j y_j = 1)
-    m = z.max(axis=1, keepdims=True)
-    lse = m[:, 0] + np.log(np.exp(z - m).sum(axis=1))
-    return float(np.mean(lse - (Y * z).sum(axis=1)))
-
-
-def _row_losses(loss: str, z, a, Y):
-    """Each row's loss (mse and bce: the mean over its outputs)."""
-    if loss == "mse":
-        return np.mean((Y - a) ** 2, axis=1)
-    if loss == "bce":
-        return np.mean(np.logaddexp(0, z) - Y * z, axis=1)
-    m = z.max(axis=1, keepdims=True)
-    return m[:, 0] + np.log(np.exp(z - m).sum(axis=1)) - (Y * z).sum(axis=1)
+        return float(np.sum(weights * record.rows(z, a, Y)) / total)
+    return record.mean(z, a, Y)
 
 
 def _output_delta(arch: Architecture, z, a, Y, weights=None):
     """δ = ∂L/∂z of the output layer, for the mean loss over the batch (with ``weights``,
-    the weighted mean: ŷ − y of row r times w_r, and n → Σ_r w_r)."""
+    the weighted mean: row r's terms times w_r, and n → Σ_r w_r)."""
     n, k = Y.shape
-    diff = a - Y
+    loss = LOSSES[arch.loss]
+    grad = loss.gradient(z, a, Y)  # ∂ℓ/∂z (from the logit) or ∂ℓ/∂ŷ, per element
     if weights is not None:
-        diff = diff * weights[:, None]
+        grad = grad * weights[:, None]
         n = np.sum(weights)
         if n == 0:  # every row weighs 0: no gradient (not 0/0)
-            return np.zeros_like(diff)
-    if arch.loss == "bce":  # ∂L/∂z = (σ(z) − y)/(n·k)
-        return diff / (n * k)
-    if arch.loss == "cross_entropy":  # ∂L/∂z = (softmax(z) − y)/n
-        return diff / n
-    g = 2 * diff / (n * k)  # mse: ∂L/∂ŷ
+            return np.zeros_like(grad)
+    g = grad / (n * k) if loss.per_output else grad / n
+    if loss.from_logit:  # bce: (σ(z) − y)/(n·k); cross_entropy: (softmax(z) − y)/n
+        return g
     if arch.output == "softmax":  # Jacobian of softmax: δ_j = ŷ_j·(g_j − Σ_i g_i·ŷ_i)
         return a * (g - (g * a).sum(axis=1, keepdims=True))
-    return g * DERIVATIVE[arch.output](a, arch.leaky_slope)
+    return g * ACTIVATIONS[arch.output].derivative(a, arch.leaky_slope)
 
 
 class NumpyEngine:
@@ -121,7 +70,7 @@ class NumpyEngine:
             if bs:
                 z += bs[layer]
             zs.append(z)
-            acts.append(ACTIVATE[arch.activations[layer]](z, arch.leaky_slope))
+            acts.append(ACTIVATIONS[arch.activations[layer]].forward(z, arch.leaky_slope))
         return zs, acts
 
     def predict(self, arch, params, X):
@@ -144,7 +93,8 @@ class NumpyEngine:
             if gbs:
                 gbs[layer][...] = delta.sum(axis=0)
             if layer > 0:
-                f_prime = DERIVATIVE[arch.activations[layer - 1]](acts[layer], arch.leaky_slope)
+                f = ACTIVATIONS[arch.activations[layer - 1]]
+                f_prime = f.derivative(acts[layer], arch.leaky_slope)
                 delta = (delta @ Ws[layer].T) * f_prime
                 deltas.insert(0, delta)
         return deltas
@@ -159,31 +109,20 @@ class NumpyEngine:
         return loss
 
     # ------------------------------------------------------------------ update
-    def sgd_step(self, params, grad, lr: float) -> None:
-        """Plain gradient descent: p ← p − lr·∂L/∂p."""
-        params -= lr * grad
+    def sgd_step(self, params, grad, lr: float) -> bool:
+        """Plain gradient descent, p ← p − lr·∂L/∂p, applied only when every new
+        parameter is finite; returns whether it was applied."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            new = params - lr * grad
+        if not np.isfinite(new).all():
+            return False
+        params[...] = new
+        return True
 
     def update(self, optimizer, params, grad) -> None:
-        """One optimizer step in place (the rules are in ``fastprop.optim``)."""
+        """One optimizer step in place: the optimizer's rule (``fastprop.optim``)."""
         optimizer.t += 1
-        g = grad + optimizer.weight_decay * params if optimizer.weight_decay else grad
-        if optimizer.kind == "sgd":
-            if optimizer.momentum:
-                v = optimizer.state["momentum_buffer"]
-                v *= optimizer.momentum
-                v += g
-                g = g + optimizer.momentum * v if optimizer.nesterov else v
-            params -= optimizer.lr * g
-            return
-        b1, b2 = optimizer.betas
-        m, v = optimizer.state["exp_avg"], optimizer.state["exp_avg_sq"]
-        m *= b1
-        m += (1 - b1) * g
-        v *= b2
-        v += (1 - b2) * g * g
-        step_size = optimizer.lr / (1 - b1 ** optimizer.t)  # Python floats: the arrays
-        denom = np.sqrt(v) / math.sqrt(1 - b2 ** optimizer.t) + optimizer.eps  # keep dtype
-        params -= step_size * (m / denom)
+        optimizer.reference_update(params, grad)
 
     # ---------------------------------------------------------------- training
     def epoch_order(self, n: int, seed: int, epoch: int):

@@ -25,8 +25,10 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight
 
+from ..activations import ACTIVATIONS
 from ..architecture import Architecture
 from ..engines import get_engine
+from ..losses import LOSSES
 from ._solver import Objective, StochasticSolver
 
 try:  # scikit-learn >= 1.6
@@ -37,10 +39,9 @@ except ImportError:  # pragma: no cover - older scikit-learn
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 #: scikit-learn's activation names -> fastprop's.
-ACTIVATION_NAMES = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh",
-                    "relu": "relu", "softmax": "softmax"}
+ACTIVATION_NAMES = {a.sklearn: a.name for a in ACTIVATIONS.values() if a.sklearn is not None}
 #: scikit-learn's output activation -> the fastprop loss that goes with it.
-OUTPUT_LOSS = {"identity": "mse", "logistic": "bce", "softmax": "cross_entropy"}
+OUTPUT_LOSS = {loss.sklearn_output: loss.name for loss in LOSSES.values()}
 
 
 def _lbfgs_iprint(iprint: int) -> dict:
@@ -65,7 +66,8 @@ class BaseMLP(BaseEstimator):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "activation": [StrOptions({a.sklearn for a in ACTIVATIONS.values()
+                                   if a.sklearn is not None and not a.output_only})],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],

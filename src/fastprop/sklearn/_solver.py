@@ -30,14 +30,8 @@ import numpy as np
 
 from ..engines import get_engine
 from ..engines.numpy_engine import _sequential_sum
+from ..losses import LOSSES
 from ..optim import SGD, Adam
-
-#: (loss scale, gradient scale) from fastprop's loss to scikit-learn's, for k outputs.
-_SCALES = {
-    "mse": lambda k: (0.5, 0.5 * k),
-    "bce": lambda k: (float(k), float(k)),
-    "cross_entropy": lambda k: (1.0, 1.0),
-}
 
 
 class Objective:
@@ -54,7 +48,7 @@ class Objective:
 
     def __init__(self, arch, engine: str, alpha: float):
         self.arch, self.engine_name, self.alpha = arch, engine, float(alpha)
-        self.loss_scale, self.grad_scale = _SCALES[arch.loss](arch.sizes[-1])
+        self.loss_scale, self.grad_scale = LOSSES[arch.loss].sklearn_scales(arch.sizes[-1])
         self.engine = get_engine(engine)
         self._views: list = []
         self._scratch: dict = {}  # the engine's workspace, kept between batches

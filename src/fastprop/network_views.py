@@ -1,0 +1,104 @@
+"""``NetworkViews``: the methods through which a ``Network`` hands itself to the views
+and the exchange — its trace, its pictures, its model file, and the interchange with
+scikit-learn, PyTorch and ONNX. Each checks its arguments and calls the module that does
+the work (``trace``, ``plotting``, ``io``, ``interop``), which reads the network's public
+attributes or plain arrays and never imports ``fastprop.network``.
+"""
+
+from __future__ import annotations
+
+from . import _inputs
+from ._validation import check_float
+from .architecture import Architecture
+
+
+class NetworkViews:
+    """Mixed into ``Network``: explanation, pictures, saving and interchange."""
+
+    # ----------------------------------------------------------- explanation
+    def trace(self, x, y, lr: float):
+        """One training step on (x, y), computed and not applied: a ``fp.Trace``.
+
+        >>> import fastprop as fp
+        >>> ex = fp.examples.get("two-inputs-sigmoid-mse")
+        >>> round(ex.network().trace(ex.x, ex.y, lr=ex.lr).loss, 5)
+        0.12553
+        """
+        from .trace import make_trace
+
+        lr = check_float(lr, "lr", positive=True)
+        X, Y = _inputs.data(self.arch, x, y, "x", "y")
+        return make_trace(self.arch, self.params, X, Y, lr, repr(self))
+
+    def draw(self, path=None, trace=None, ax=None):
+        """Draw the network: nodes named as in the trace (A, B, …), edges labelled with
+        their weights (and gradients, given a trace). Needs matplotlib; see
+        ``fastprop.plotting.draw_network``."""
+        from .plotting import draw_network
+
+        return draw_network(self, path=path, trace=trace, ax=ax)
+
+    # ----------------------------------------------------------- interchange
+    # (``fastprop.interop`` documents each, with examples)
+    @classmethod
+    def from_sklearn(cls, estimator, engine: str = "cython"):
+        """A network with the weights of a fitted scikit-learn MLPClassifier/MLPRegressor."""
+        from .interop import sklearn_spec
+
+        return cls._from_spec(sklearn_spec(estimator), engine)
+
+    def to_sklearn(self):
+        """A fitted scikit-learn MLPClassifier/MLPRegressor with this network's weights."""
+        from .interop import to_sklearn
+
+        return to_sklearn(self)
+
+    @classmethod
+    def from_torch(cls, module, loss: str | None = None, engine: str = "cython"):
+        """A network from a ``torch.nn.Sequential`` of Linear layers and activations."""
+        from .interop import torch_spec
+
+        return cls._from_spec(torch_spec(module, loss=loss), engine)
+
+    @classmethod
+    def _from_spec(cls, spec, engine: str):
+        net = cls(spec.sizes, activation=list(spec.activations[:-1]),
+                  output=spec.activations[-1], loss=spec.loss, bias=spec.bias, init=0.0,
+                  dtype=spec.dtype, engine=engine)
+        net.set_weights(spec.weights, spec.biases if spec.bias else None)
+        return net
+
+    def to_torch(self):
+        """An equivalent ``torch.nn.Sequential`` (same weights, same dtype)."""
+        from .interop import to_torch
+
+        return to_torch(self)
+
+    def to_onnx(self, path) -> None:
+        """Export to an ONNX file that computes ``predict`` (needs the ``onnx`` package)."""
+        from .interop import to_onnx
+
+        to_onnx(self, path)
+
+    def save(self, path) -> None:
+        """Write the network to a versioned ``.npz`` file, atomically (``fp.load`` reads
+        it; the format is ``fastprop.io``'s)."""
+        from .io import write_model
+
+        meta = dict(self.arch.to_dict(), n_params=self.n_params, engine=self.engine,
+                    seed=self.seed, effective_seed=self._seed,
+                    epochs_trained=self._epochs_trained)
+        write_model(path, meta, self.params)
+
+    @classmethod
+    def _from_saved(cls, arch: Architecture, meta: dict, params, engine=None):
+        """The network of a model file, from ``fastprop.io.read_model``'s checked
+        architecture, metadata and parameters (``fp.load`` calls this)."""
+        net = cls(list(arch.sizes), activation=list(arch.activations[:-1]),
+                  output=arch.output, loss=arch.loss, bias=arch.bias, init=0.0,
+                  dtype=arch.dtype.name, engine=engine or meta["engine"], seed=meta["seed"])
+        if net.arch != arch:
+            raise ValueError("inconsistent architecture")
+        net.params[...] = params
+        net._seed, net._epochs_trained = meta["effective_seed"], meta["epochs_trained"]
+        return net
