@@ -23,7 +23,3 @@ def dtype(request):
 def rng():
     return np.random.default_rng(12345)
 
-
-def params_equal(a, b):
-    """Bitwise equality of two flat parameter buffers."""
-    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()

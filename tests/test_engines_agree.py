@@ -10,6 +10,7 @@ near 0 is a difference of O(1) logits, so losses are compared on a scale of at l
 import os
 
 import numpy as np
+from _helpers import arrays_close as close
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -18,15 +19,6 @@ import fastprop as fp
 HIDDEN = ["identity", "relu", "leaky_relu", "sigmoid", "tanh"]
 LOSS_OUTPUTS = [("mse", "identity"), ("mse", "sigmoid"), ("mse", "tanh"), ("mse", "softmax"),
                 ("mse", "relu"), ("bce", "sigmoid"), ("cross_entropy", "softmax")]
-TOL = {"float64": 1e-12, "float32": 1e-5}
-
-
-def close(a, b, dtype, what, floor=1e-30):
-    """Equal to within TOL relative to the largest magnitude (at least ``floor``)."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    tol = TOL[dtype]
-    scale = max(float(np.max(np.abs(b))) if b.size else 0.0, floor)
-    np.testing.assert_allclose(a, b, rtol=tol, atol=tol * scale, err_msg=what)
 
 
 @st.composite

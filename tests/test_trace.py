@@ -9,17 +9,10 @@ import re
 
 import numpy as np
 import pytest
+from _helpers import close, params_equal
 
 import fastprop as fp
 from fastprop.trace import node_names
-
-
-def params_equal(a, b):
-    return a.dtype == b.dtype and a.tobytes() == b.tobytes()
-
-
-def close(actual, exact, rtol=1e-12):
-    assert actual == pytest.approx(exact, rel=rtol, abs=0), (actual, exact)
 
 
 def example_trace(name, engine, dtype="float64"):

@@ -6,13 +6,10 @@ printed digits are what the texts show.
 
 import numpy as np
 import pytest
+from _helpers import close
 
 import fastprop as fp
 from fastprop.engines.numpy_engine import NumpyEngine
-
-
-def close(actual, exact, rtol=1e-12):
-    assert actual == pytest.approx(exact, rel=rtol, abs=0), (actual, exact)
 
 
 def printed(actual, text, digits):

@@ -29,7 +29,7 @@ def load(path, engine: str | None = None) -> Network:
     >>> net = fp.Network([2, 3, 1], seed=0)
     >>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
     >>> net.save(path)
-    >>> (fp.load(path).params == net.params).all()
+    >>> bool((fp.load(path).params == net.params).all())
     True
     """
     arch, meta, params = read_model(path)
