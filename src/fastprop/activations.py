@@ -55,6 +55,11 @@ class Activation:
         scikit-learn's name for it (``MLPClassifier(activation=...)``), if it has one.
     onnx : str or None
         The ONNX operator (with attributes ``onnx_attrs``, pairs); None adds no node.
+
+    Examples
+    --------
+    >>> ACTIVATIONS["tanh"].forward(np.array([0.0]), LEAKY_SLOPE).tolist()
+    [0.0]
     """
 
     name: str

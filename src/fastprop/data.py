@@ -20,6 +20,12 @@ def six_points() -> tuple[np.ndarray, np.ndarray]:
     these six points follow the rule and, as the text says of its own, give positive
     hidden values D = E = x₁ + x₂ + x₃ > 0 for the all-ones network (so ReLU changes
     nothing at the start). The first is the text's walk-through point (1, 2, 3).
+
+    Examples
+    --------
+    >>> X, y = six_points()
+    >>> X[0].tolist(), y[0]
+    ([1.0, 2.0, 3.0], np.float64(1.0))
     """
     X = np.array([[1.0, 2.0, 3.0],
                   [2.0, 1.0, -1.0],
@@ -35,6 +41,12 @@ def xor(n_samples: int = 200, noise: float = 0.0, seed: int = 0):
     """XOR-style data: points in [−1, 1]², label 1 where x₁·x₂ > 0 (two opposite quadrants).
 
     Points within 0.1 of an axis are pushed out, so the classes have a margin.
+
+    Examples
+    --------
+    >>> X, y = xor(100, seed=0)
+    >>> X.shape, sorted(set(y.tolist()))
+    ((100, 2), [0.0, 1.0])
     """
     n = check_int(n_samples, "n_samples", minimum=1)
     noise = check_float(noise, "noise", non_negative=True)
@@ -45,7 +57,14 @@ def xor(n_samples: int = 200, noise: float = 0.0, seed: int = 0):
 
 
 def two_moons(n_samples: int = 400, noise: float = 0.1, seed: int = 0):
-    """Two interleaving half circles (as scikit-learn's ``make_moons``), labels 0 and 1."""
+    """Two interleaving half circles (as scikit-learn's ``make_moons``), labels 0 and 1.
+
+    Examples
+    --------
+    >>> X, y = two_moons(50, seed=1)
+    >>> X.shape, int(y.sum())
+    ((50, 2), 25)
+    """
     n = check_int(n_samples, "n_samples", minimum=2)
     noise = check_float(noise, "noise", non_negative=True)
     rng = np.random.default_rng(check_seed(seed))
@@ -62,7 +81,14 @@ def two_moons(n_samples: int = 400, noise: float = 0.1, seed: int = 0):
 
 
 def spirals(n_samples: int = 600, n_classes: int = 3, noise: float = 0.2, seed: int = 0):
-    """``n_classes`` interleaved spiral arms in 2-D; labels are class ids 0 … n_classes−1."""
+    """``n_classes`` interleaved spiral arms in 2-D; labels are class ids 0 … n_classes−1.
+
+    Examples
+    --------
+    >>> X, y = spirals(90, n_classes=3, seed=0)
+    >>> X.shape, sorted(set(y.tolist()))
+    ((90, 2), [0, 1, 2])
+    """
     n = check_int(n_samples, "n_samples", minimum=1)
     k = check_int(n_classes, "n_classes", minimum=2)
     noise = check_float(noise, "noise", non_negative=True)

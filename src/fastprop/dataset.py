@@ -86,6 +86,12 @@ class Dataset:
 
         The last partial batch is kept. The order is ``fastprop.shuffle.epoch_order``,
         the same one ``Network.fit`` uses.
+
+        Examples
+        --------
+        >>> ds = Dataset([[0.0], [1.0], [2.0]], [0, 1, 0])
+        >>> [len(X) for X, y in ds.batches(2)]
+        [2, 1]
         """
         batch_size = check_int(batch_size, "batch_size", minimum=1)
         seed = check_seed(seed)
@@ -104,6 +110,12 @@ class Dataset:
 
         The samples are shuffled first (with ``seed``) unless ``seed`` is None, in which
         case the last samples form the test part.
+
+        Examples
+        --------
+        >>> ds = Dataset([[0.0], [1.0], [2.0], [3.0]], [0, 1, 0, 1])
+        >>> [len(part) for part in ds.split(0.5, seed=0)]
+        [2, 2]
         """
         fraction = check_float(fraction, "fraction")
         if not 0 < fraction < 1:

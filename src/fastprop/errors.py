@@ -14,6 +14,16 @@ class DivergenceError(FloatingPointError):
         Where the non-finite value appeared (0-based).
     history : History or None
         The training history so far (``fit`` only).
+
+    Examples
+    --------
+    >>> import fastprop as fp
+    >>> net = fp.Network([1, 1], loss="mse", init=1.0)
+    >>> try:
+    ...     net.fit([[1e200]], [0.0], epochs=1, lr=1e200)
+    ... except fp.DivergenceError as exc:
+    ...     print(exc.epoch, exc.batch, len(exc.history.loss))
+    0 0 0
     """
 
     def __init__(self, message: str, epoch: int = -1, batch: int = -1, history=None):

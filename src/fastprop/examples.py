@@ -16,6 +16,17 @@ import numpy as np
 
 @dataclass(frozen=True)
 class WorkedExample:
+    """One hand-worked backpropagation step: the network (sizes, activations, loss and
+    initial weights, no biases), the sample (x, y), the learning rate, the numbers the
+    walk-through prints (``text_values``) and notes on where it takes a shortcut.
+
+    Examples
+    --------
+    >>> ex = get("one-input-sigmoid-bce")
+    >>> ex.sizes, ex.lr
+    ((1, 1, 1), 0.1)
+    """
+
     name: str
     title: str
     sizes: tuple[int, ...]
@@ -30,7 +41,13 @@ class WorkedExample:
     text_values: dict = field(default_factory=dict)
 
     def network(self, engine: str = "cython", dtype: str = "float64"):
-        """The example's network with its initial weights (no biases)."""
+        """The example's network with its initial weights (no biases).
+
+        Examples
+        --------
+        >>> get("two-inputs-sigmoid-mse").network()
+        Network([2, 1, 1], sigmoid→sigmoid, mse, float64, cython, no bias)
+        """
         from .network import Network
 
         net = Network(list(self.sizes), activation=self.activation, output=self.output,
@@ -86,11 +103,22 @@ EXAMPLES = {
 
 
 def get(name: str) -> WorkedExample:
-    """The worked example called ``name`` (see ``names()``)."""
+    """The worked example called ``name`` (see ``names()``).
+
+    Examples
+    --------
+    >>> get("three-inputs-relu-sigmoid-bce").x
+    (1.0, 2.0, 3.0)
+    """
     if name not in EXAMPLES:
         raise ValueError(f"no worked example {name!r}; expected one of {names()}")
     return EXAMPLES[name]
 
 
 def names() -> list[str]:
+    """The built-in worked examples' names.
+
+    >>> names()[0]
+    'three-inputs-relu-sigmoid-bce'
+    """
     return list(EXAMPLES)

@@ -40,6 +40,14 @@ class History:
         return len(self.loss)
 
     def to_dict(self) -> dict:
+        """The recorded lists by name (JSON-ready).
+
+        >>> import fastprop as fp
+        >>> X, y = fp.data.xor(50)
+        >>> h = fp.Network([2, 4, 1], seed=0).fit(X, y, epochs=2, validation_data=(X, y))
+        >>> sorted(h.to_dict())
+        ['loss', 'val_accuracy', 'val_loss']
+        """
         out = {"loss": list(self.loss)}
         if self.val_loss is not None:
             out["val_loss"] = list(self.val_loss)
@@ -48,7 +56,14 @@ class History:
         return out
 
     def plot(self, path=None, ax=None, title: str | None = None):
-        """Plot the loss curves (needs matplotlib: ``pip install "fastprop-mlp[plot]"``)."""
+        """Plot the loss curves (needs matplotlib: ``pip install "fastprop-mlp[plot]"``).
+
+        Examples
+        --------
+        >>> import fastprop as fp
+        >>> X, y = fp.data.xor(50)
+        >>> fig = fp.Network([2, 4, 1], seed=0).fit(X, y, epochs=3).plot()  # or .plot("loss.png")
+        """
         from .plotting import plot_history
 
         return plot_history(self, path=path, ax=ax, title=title)

@@ -28,12 +28,33 @@ FORMAT_VERSION = 1
 
 
 class ModelFileError(ValueError):
-    """A file that is not a valid fastprop model (or not a supported version of one)."""
+    """A file that is not a valid fastprop model (or not a supported version of one).
+
+    Examples
+    --------
+    >>> import fastprop as fp, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "not-a-model.npz")
+    >>> _ = open(path, "w").write("hello")
+    >>> try:
+    ...     fp.load(path)
+    ... except fp.ModelFileError as exc:
+    ...     print("not a readable fastprop model file" in str(exc))
+    True
+    """
 
 
 def write_model(path, meta: dict, params: np.ndarray) -> None:
     """Write a model's metadata (JSON-ready) and flat parameters to ``path`` (a ``.npz``
-    file), atomically; the format fields are added here."""
+    file), atomically; the format fields are added here.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.npz")
+    >>> write_model(path, {"note": "any JSON"}, np.zeros(3))
+    >>> sorted(np.load(path).files)
+    ['metadata', 'params']
+    """
     import json  # here, not at the top: keeps `import fastprop` cheap
     import tempfile
 
@@ -82,6 +103,15 @@ def read_model(path):
     ------
     ModelFileError
         (a ``ValueError``) when the file is not a valid fastprop model file.
+
+    Examples
+    --------
+    >>> import fastprop as fp, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.npz")
+    >>> fp.Network([2, 1], seed=0).save(path)
+    >>> arch, meta, params = read_model(path)
+    >>> arch.sizes, meta["format_version"], params.shape
+    ((2, 1), 1, (3,))
     """
     import zipfile
 

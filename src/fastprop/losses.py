@@ -87,6 +87,13 @@ class Loss:
     torch : str
         The ``torch.nn`` loss with the same definition (on the logits where
         ``from_logit``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z = a = np.array([[2.0]])
+    >>> LOSSES["mse"].mean(z, a, np.array([[1.0]]))
+    1.0
     """
 
     name: str

@@ -33,7 +33,15 @@ class NetworkViews:
     def draw(self, path=None, trace=None, ax=None):
         """Draw the network: nodes named as in the trace (A, B, …), edges labelled with
         their weights (and gradients, given a trace). Needs matplotlib; see
-        ``fastprop.plotting.draw_network``."""
+        ``fastprop.plotting.draw_network``.
+
+        Examples
+        --------
+        >>> import fastprop as fp
+        >>> ex = fp.examples.get("two-inputs-sigmoid-mse")
+        >>> net = ex.network()
+        >>> fig = net.draw(trace=net.trace(ex.x, ex.y, ex.lr))  # or net.draw("net.png", ...)
+        """
         from .plotting import draw_network
 
         return draw_network(self, path=path, trace=trace, ax=ax)
@@ -42,20 +50,47 @@ class NetworkViews:
     # (``fastprop.interop`` documents each, with examples)
     @classmethod
     def from_sklearn(cls, estimator, engine: str = "cython"):
-        """A network with the weights of a fitted scikit-learn MLPClassifier/MLPRegressor."""
+        """A network with the weights of a fitted scikit-learn MLPClassifier/MLPRegressor.
+
+        Examples
+        --------
+        >>> from sklearn.neural_network import MLPRegressor
+        >>> import fastprop as fp
+        >>> est = MLPRegressor(hidden_layer_sizes=(4,), solver="lbfgs", random_state=0)
+        >>> est = est.fit([[0.0], [1.0]], [0.0, 1.0])
+        >>> fp.Network.from_sklearn(est, engine="numpy")
+        Network([1, 4, 1], relu→identity, mse, float64, numpy)
+        """
         from .interop import sklearn_spec
 
         return cls._from_spec(sklearn_spec(estimator), engine)
 
     def to_sklearn(self):
-        """A fitted scikit-learn MLPClassifier/MLPRegressor with this network's weights."""
+        """A fitted scikit-learn MLPClassifier/MLPRegressor with this network's weights.
+
+        Examples
+        --------
+        >>> import fastprop as fp
+        >>> type(fp.Network([4, 8, 3], loss="cross_entropy", seed=0).to_sklearn()).__name__
+        'MLPClassifier'
+        """
         from .interop import to_sklearn
 
         return to_sklearn(self)
 
     @classmethod
     def from_torch(cls, module, loss: str | None = None, engine: str = "cython"):
-        """A network from a ``torch.nn.Sequential`` of Linear layers and activations."""
+        """A network from a ``torch.nn.Sequential`` of Linear layers and activations.
+
+        Examples
+        --------
+        >>> import torch
+        >>> import fastprop as fp
+        >>> seq = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(),
+        ...                           torch.nn.Linear(5, 1))
+        >>> fp.Network.from_torch(seq, loss="bce", engine="numpy")
+        Network([3, 5, 1], tanh→sigmoid, bce, float32, numpy)
+        """
         from .interop import torch_spec
 
         return cls._from_spec(torch_spec(module, loss=loss), engine)
@@ -69,20 +104,44 @@ class NetworkViews:
         return net
 
     def to_torch(self):
-        """An equivalent ``torch.nn.Sequential`` (same weights, same dtype)."""
+        """An equivalent ``torch.nn.Sequential`` (same weights, same dtype).
+
+        Examples
+        --------
+        >>> import fastprop as fp
+        >>> fp.Network([2, 1], loss="mse", seed=0).to_torch()
+        Sequential(
+          (0): Linear(in_features=2, out_features=1, bias=True)
+        )
+        """
         from .interop import to_torch
 
         return to_torch(self)
 
     def to_onnx(self, path) -> None:
-        """Export to an ONNX file that computes ``predict`` (needs the ``onnx`` package)."""
+        """Export to an ONNX file that computes ``predict`` (needs the ``onnx`` package).
+
+        Examples
+        --------
+        >>> import fastprop as fp
+        >>> fp.Network([2, 3, 1], seed=0).to_onnx("model.onnx")   # doctest: +SKIP
+        """
         from .interop import to_onnx
 
         to_onnx(self, path)
 
     def save(self, path) -> None:
         """Write the network to a versioned ``.npz`` file, atomically (``fp.load`` reads
-        it; the format is ``fastprop.io``'s)."""
+        it; the format is ``fastprop.io``'s).
+
+        Examples
+        --------
+        >>> import fastprop as fp, tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
+        >>> fp.Network([2, 1], seed=0).save(path)
+        >>> fp.load(path)
+        Network([2, 1], sigmoid, bce, float64, cython)
+        """
         from .io import write_model
 
         meta = dict(self.arch.to_dict(), n_params=self.n_params, engine=self.engine,

@@ -40,6 +40,14 @@ class Optimizer:
     Subclasses set ``kind`` (the name), ``code`` (the kernels' code), ``torch`` (the
     ``torch.optim`` class with the same rule), and define ``_state_names``,
     ``kernel_arguments`` and ``_rule``.
+
+    Examples
+    --------
+    >>> import fastprop as fp
+    >>> opt = fp.Adam(0.01)
+    >>> opt.bind(n_params=3, dtype="float64")
+    >>> sorted(opt.state), opt.t
+    (['exp_avg', 'exp_avg_sq'], 0)
     """
 
     kind: str = ""
@@ -65,7 +73,15 @@ class Optimizer:
     def reference_update(self, params: np.ndarray, grad: np.ndarray) -> None:
         """One step of the rule in NumPy, in place (the reference engine's update; the
         caller has counted the step in ``t``): the gradient plus weight decay, then the
-        optimizer's own rule."""
+        optimizer's own rule.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> opt, p = SGD(0.5), np.array([1.0, 2.0])
+        >>> opt.reference_update(p, np.array([1.0, -1.0])); p.tolist()
+        [0.5, 2.5]
+        """
         g = grad + self.weight_decay * params if self.weight_decay else grad
         self._rule(params, g)
 
@@ -85,7 +101,14 @@ class Optimizer:
             )
 
     def reset(self) -> None:
-        """Forget all state (momentum, moments, step count)."""
+        """Forget all state (momentum, moments, step count).
+
+        Examples
+        --------
+        >>> opt = SGD(0.1, momentum=0.9); opt.bind(2, "float64"); opt.reset()
+        >>> opt.state, opt.t
+        ({}, 0)
+        """
         self.state, self.t, self._n_params, self._dtype = {}, 0, None, None
 
     def snapshot(self) -> tuple[int, dict[str, np.ndarray]]:

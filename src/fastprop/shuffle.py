@@ -33,7 +33,13 @@ def _mix(z: np.ndarray) -> np.ndarray:
 
 
 def epoch_keys(n: int, seed: int, epoch: int) -> np.ndarray:
-    """The n sort keys of epoch ``epoch`` (uint64)."""
+    """The n sort keys of epoch ``epoch`` (uint64).
+
+    Examples
+    --------
+    >>> epoch_keys(3, seed=0, epoch=0).dtype
+    dtype('uint64')
+    """
     with np.errstate(over="ignore"):
         start = np.array([(seed + GAMMA * (epoch + 1)) & _MASK], dtype=np.uint64)
         stream = _mix(start)[0]
@@ -42,10 +48,22 @@ def epoch_keys(n: int, seed: int, epoch: int) -> np.ndarray:
 
 
 def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
-    """The sample order (int64 indices) of epoch ``epoch`` for ``n`` samples and ``seed``."""
+    """The sample order (int64 indices) of epoch ``epoch`` for ``n`` samples and ``seed``.
+
+    Examples
+    --------
+    >>> sorted(epoch_order(5, seed=1, epoch=0).tolist())
+    [0, 1, 2, 3, 4]
+    """
     return np.argsort(epoch_keys(n, seed, epoch), kind="stable").astype(np.int64)
 
 
 def random_seed() -> int:
-    """A fresh 63-bit seed from the operating system's entropy."""
+    """A fresh 63-bit seed from the operating system's entropy.
+
+    Examples
+    --------
+    >>> 0 <= random_seed() < 2**64
+    True
+    """
     return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))

@@ -41,6 +41,14 @@ class Trace:
 
     ``node("F")`` and ``edge("EF")`` look numbers up by name; ``str(trace)`` reads like
     a worked example; ``to_markdown()`` and ``to_dict()`` export it.
+
+    Examples
+    --------
+    >>> import fastprop as fp
+    >>> ex = fp.examples.get("one-input-sigmoid-bce")
+    >>> t = ex.network().trace(ex.x, ex.y, ex.lr)
+    >>> t.names, round(t.loss, 5)
+    ([['A'], ['B'], ['C']], 0.42959)
     """
 
     def __init__(self, *, arch, description, lr, x, y, zs, acts, deltas, params, grad):
@@ -86,7 +94,15 @@ class Trace:
     def node(self, name: str) -> dict:
         """The numbers of one node: ``layer`` and ``a``; past the inputs also ``z``,
         ``fprime``, ``dloss_da``, ``delta`` and, with biases, ``bias``, ``grad_bias``,
-        ``new_bias`` (floats for one sample, arrays over the samples for a batch)."""
+        ``new_bias`` (floats for one sample, arrays over the samples for a batch).
+
+        Examples
+        --------
+        >>> import fastprop as fp
+        >>> ex = fp.examples.get("one-input-sigmoid-bce")
+        >>> round(ex.network().trace(ex.x, ex.y, ex.lr).node("C")["delta"], 5)
+        -0.34922
+        """
         if name not in self._nodes:
             raise KeyError(f"no node {name!r}; nodes are named {span(sum(self.names, []))}")
         k, j = self._nodes[name]
@@ -106,7 +122,15 @@ class Trace:
         return {"layer": k, **out}
 
     def edge(self, name: str) -> dict:
-        """``{"layer", "weight", "grad", "new"}`` of the edge called ``name`` ("EF")."""
+        """``{"layer", "weight", "grad", "new"}`` of the edge called ``name`` ("EF").
+
+        Examples
+        --------
+        >>> import fastprop as fp
+        >>> ex = fp.examples.get("one-input-sigmoid-bce")
+        >>> round(ex.network().trace(ex.x, ex.y, ex.lr).edge("BC")["new"], 5)
+        1.02174
+        """
         if name not in self._edges:
             raise KeyError(f"no edge {name!r}; edges are named {span(self.edge_names)}")
         k, i, j = self._edges[name]
@@ -119,7 +143,16 @@ class Trace:
         """The step as text, numbers to ``digits`` decimals: ``detail="full"`` node by
         node and edge by edge like a worked example, ``"summary"`` a few lines per layer,
         ``"auto"`` (``str(trace)``) full for networks of at most 26 nodes and 64
-        parameters."""
+        parameters.
+
+        Examples
+        --------
+        >>> import fastprop as fp
+        >>> ex = fp.examples.get("one-input-sigmoid-bce")
+        >>> text = ex.network().trace(ex.x, ex.y, ex.lr).format(digits=3)
+        >>> print(text.splitlines()[4])
+        Forward pass
+        """
         if detail not in ("auto", "full", "summary"):
             raise ValueError(f"detail must be 'auto', 'full' or 'summary', got {detail!r}")
         if isinstance(digits, bool) or not isinstance(digits, int) or not 3 <= digits <= 12:
@@ -137,7 +170,15 @@ class Trace:
 
     def to_markdown(self, digits: int = 5, max_rows: int = 200) -> str:
         """Markdown: the loss, then tables of nodes (z, a, ∂L/∂a, δ), edges (w, ∂L/∂w,
-        w after the step) and biases, each cut after ``max_rows`` rows."""
+        w after the step) and biases, each cut after ``max_rows`` rows.
+
+        Examples
+        --------
+        >>> import fastprop as fp
+        >>> ex = fp.examples.get("one-input-sigmoid-bce")
+        >>> print(ex.network().trace(ex.x, ex.y, ex.lr).to_markdown().splitlines()[2])
+        | node | layer | z | a | ∂L/∂a | δ = ∂L/∂z |
+        """
         from .trace_text import markdown
 
         return markdown(self, digits, max_rows)
@@ -145,7 +186,16 @@ class Trace:
     def to_dict(self) -> dict:
         """Plain Python (JSON-ready) values: the network, the step's inputs, ``loss``,
         ``layers`` (every per-layer array as nested lists), ``nodes`` and ``edges`` by
-        name."""
+        name.
+
+        Examples
+        --------
+        >>> import fastprop as fp, json
+        >>> ex = fp.examples.get("one-input-sigmoid-bce")
+        >>> d = ex.network().trace(ex.x, ex.y, ex.lr).to_dict()
+        >>> sorted(d["edges"]), len(json.dumps(d)) > 0
+        (['AB', 'BC'], True)
+        """
         def as_list(key, li):
             arrs = getattr(self, key)
             return arrs[li].tolist() if arrs and arrs[li] is not None else None
