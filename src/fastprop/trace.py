@@ -77,11 +77,13 @@ class Trace:
         return self.x.shape[0]
 
     @cached_property
-    def _nodes(self) -> dict:
+    def node_positions(self) -> dict:
+        """``{name: (layer, index)}`` of every node, inputs first (layer 0)."""
         return {n: (k, j) for k, layer in enumerate(self.names) for j, n in enumerate(layer)}
 
     @cached_property
-    def _edges(self) -> dict:
+    def edge_positions(self) -> dict:
+        """``{name: (l, i, j)}`` of every edge: ``weights[l][i, j]``, layer by layer."""
         return {edge_name(src, dst): (k, i, j) for k in range(self.arch.n_layers)
                 for i, src in enumerate(self.names[k])
                 for j, dst in enumerate(self.names[k + 1])}
@@ -89,7 +91,7 @@ class Trace:
     @property
     def edge_names(self) -> list[str]:
         """Every edge's name, layer by layer, in the order of ``weights[l].ravel()``."""
-        return list(self._edges)
+        return list(self.edge_positions)
 
     def node(self, name: str) -> dict:
         """The numbers of one node: ``layer`` and ``a``; past the inputs also ``z``,
@@ -103,9 +105,9 @@ class Trace:
         >>> round(ex.network().trace(ex.x, ex.y, ex.lr).node("C")["delta"], 5)
         -0.34922
         """
-        if name not in self._nodes:
+        if name not in self.node_positions:
             raise KeyError(f"no node {name!r}; nodes are named {span(sum(self.names, []))}")
-        k, j = self._nodes[name]
+        k, j = self.node_positions[name]
         if k == 0:
             out = {"a": self.x[:, j]}
         else:
@@ -131,9 +133,9 @@ class Trace:
         >>> round(ex.network().trace(ex.x, ex.y, ex.lr).edge("BC")["new"], 5)
         1.02174
         """
-        if name not in self._edges:
+        if name not in self.edge_positions:
             raise KeyError(f"no edge {name!r}; edges are named {span(self.edge_names)}")
-        k, i, j = self._edges[name]
+        k, i, j = self.edge_positions[name]
         return {"layer": k, "weight": float(self.weights[k][i, j]),
                 "grad": float(self.grad_weights[k][i, j]),
                 "new": float(self.new_weights[k][i, j])}
@@ -203,13 +205,13 @@ class Trace:
         layers = [{key: as_list(key, li) for key in _LAYER_KEYS}
                   for li in range(self.arch.n_layers)]
         nodes = {name: {k: (v.tolist() if isinstance(v, np.ndarray) else v)
-                        for k, v in self.node(name).items()} for name in self._nodes}
+                        for k, v in self.node(name).items()} for name in self.node_positions}
         return {"network": self.arch.to_dict(), "description": self.description,
                 "lr": self.lr, "n_samples": self.n_samples, "x": self.x.tolist(),
                 "y": self.y.tolist(), "y_hat": self.y_hat.tolist(), "loss": self.loss,
                 "dloss_dyhat": self.dloss_dyhat.tolist(), "names": self.names,
                 "layers": layers, "nodes": nodes,
-                "edges": {name: self.edge(name) for name in self._edges}}
+                "edges": {name: self.edge(name) for name in self.edge_positions}}
 
 
 _LAYER_KEYS = ("inputs", "z", "a", "fprime", "dloss_da", "deltas", "weights",

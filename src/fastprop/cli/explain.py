@@ -134,6 +134,6 @@ def _lookup(trace, where: str) -> float:
     if where == "loss":
         return trace.loss
     name, field = where.split(".")
-    if name in trace._nodes:
+    if name in trace.node_positions:
         return trace.node(name)[field]
     return trace.edge(name)[field]

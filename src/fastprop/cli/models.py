@@ -7,7 +7,6 @@ describes a saved model.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -135,11 +134,11 @@ def _predict(args) -> int:
 
 
 def _info(args) -> int:
+    from ..io import read_model
     from ..loading import load
 
     net = load(args.model)
-    with np.load(args.model, allow_pickle=False) as npz:
-        meta = json.loads(str(npz["metadata"]))
+    meta = read_model(args.model)[1]
     print(f"{args.model}: fastprop model, format {meta['format_version']}, written by "
           f"fastprop {meta.get('fastprop_version', '?')}")
     print(f"  {net!r}")
