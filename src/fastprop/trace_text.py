@@ -171,7 +171,8 @@ class _Text:
 
     def after(self) -> None:
         t = self.t
-        items = [f"{e} = {self.f(t.new_weights[k][i, j])}" for e, (k, i, j) in t.edge_positions.items()]
+        items = [f"{e} = {self.f(t.new_weights[k][i, j])}"
+                 for e, (k, i, j) in t.edge_positions.items()]
         for k, b in enumerate(t.new_biases):
             items += [f"b_{n} = {self.f(v)}" for n, v in zip(t.names[k + 1], b, strict=True)]
         self.add("", "After the step (not applied to the network):")
@@ -227,8 +228,8 @@ def markdown(t, digits: int, max_rows: int) -> str:
     out += _capped(rows, max_rows)
     out += ["", "| edge | w | ∂L/∂w | w after the step |", "|---|---|---|---|"]
     out += _capped([f"| {e} | {w.f(t.weights[k][i, j])} | {w.f(t.grad_weights[k][i, j])} | "
-                    f"{w.f(t.new_weights[k][i, j])} |" for e, (k, i, j) in t.edge_positions.items()],
-                   max_rows)
+                    f"{w.f(t.new_weights[k][i, j])} |"
+                    for e, (k, i, j) in t.edge_positions.items()], max_rows)
     if t.biases:
         out += ["", "| bias | b | ∂L/∂b | b after the step |", "|---|---|---|---|"]
         out += _capped([f"| b_{n} | {w.f(t.biases[k][j])} | {w.f(t.grad_biases[k][j])} | "
