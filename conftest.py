@@ -1,14 +1,30 @@
 """Shared by the tests and the package's docstring examples (``--doctest-modules
---pyargs fastprop``): an example that imports an optional library (PyTorch, ONNX, pandas)
-is skipped when that library is not installed, instead of failing."""
+--pyargs fastprop``): an example that needs an optional library (PyTorch, ONNX,
+matplotlib, scikit-learn, pandas) is skipped when that library is not installed, instead
+of failing. An example needs a library when it imports it, or calls what uses it."""
 
 import importlib.util
 import re
 
 import pytest
 
-OPTIONAL = ("torch", "onnx", "onnxruntime", "pandas", "matplotlib", "sklearn", "tqdm")
+#: Optional library -> calls whose examples need it (besides importing it).
+NEEDS = {
+    "torch": ("to_torch(", "from_torch("),
+    "onnx": ("to_onnx(",),
+    "matplotlib": (".plot(", ".draw(", "plot_decision_boundary(", "draw_network(",
+                   "plot_history("),
+    "sklearn": ("to_sklearn(", "from_sklearn("),
+    "pandas": (),
+    "tqdm": (),
+}
 _IMPORT = re.compile(r"^\s*(?:import|from)\s+(\w+)", re.MULTILINE)
+
+
+def _needed(source: str) -> set[str]:
+    imported = set(_IMPORT.findall(source))
+    return {lib for lib, calls in NEEDS.items()
+            if lib in imported or any(call in source for call in calls)}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -16,8 +32,8 @@ def pytest_collection_modifyitems(config, items):
         test = getattr(item, "dtest", None)
         if test is None:
             continue
-        wanted = {m for ex in test.examples for m in _IMPORT.findall(ex.source)}
-        missing = sorted(m for m in wanted & set(OPTIONAL)
-                         if importlib.util.find_spec(m) is None)
+        source = "\n".join(example.source for example in test.examples)
+        missing = sorted(lib for lib in _needed(source)
+                         if importlib.util.find_spec(lib) is None)
         if missing:
             item.add_marker(pytest.mark.skip(reason=f"needs {', '.join(missing)}"))

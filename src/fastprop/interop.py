@@ -297,6 +297,7 @@ def to_torch(net):
 
     Examples
     --------
+    >>> import torch  # (to_torch needs PyTorch)
     >>> import fastprop as fp
     >>> fp.Network([2, 3, 1], seed=0).to_torch()
     Sequential(

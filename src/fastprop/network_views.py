@@ -108,6 +108,7 @@ class NetworkViews:
 
         Examples
         --------
+        >>> import torch  # (to_torch needs PyTorch)
         >>> import fastprop as fp
         >>> fp.Network([2, 1], loss="mse", seed=0).to_torch()
         Sequential(
