@@ -110,6 +110,3 @@ cdef inline void _fill_optimizer(Job* job, object dtype, Py_ssize_t n, object op
         job.state[i] = _data(optimizer.state[names[i]], names[i], t, n) \
             if i < len(names) else NULL
 
-
-cdef inline int _reraise() except -1:
-    return -1  # the exception set by PyErr_CheckSignals propagates from here

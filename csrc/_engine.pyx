@@ -8,17 +8,17 @@ every mini-batch, shuffling included — with the GIL released and no allocation
 """
 
 cimport numpy as cnp
-from cpython.exc cimport PyErr_CheckSignals
 from libc.stdint cimport int64_t
 from libc.string cimport memcpy
 from libc.time cimport CLOCKS_PER_SEC, clock, clock_t
 from cython cimport floating
 
-from _checks cimport _buffer, _data, _fill, _fill_optimizer, _reraise, _rows_checked
+from _checks cimport _buffer, _data, _fill, _fill_optimizer, _rows_checked
 from _checks cimport _typenum, _workspace
 from _fpenv cimport fastprop_flush_denormals, fastprop_restore_fpenv
 from _layers cimport output_loss_delta
 from _order cimport KeyIndex, fill_epoch_order
+from _signals cimport Pending, pending_start, reraise, signal_raised
 from _codes cimport DIVERGED_LOSS, DONE, PY_ERROR, STOPPED
 from _step cimport Job, Net, Work, forward, gather_batch, loss_and_grad, train_step, update
 
@@ -60,7 +60,8 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
     cdef Py_ssize_t e, start, rows, batch_index
     cdef double loss, total, batch_weight, total_weight
     cdef int status = DONE
-    cdef clock_t last_tick = clock(), last_signal = last_tick, now
+    cdef clock_t last_tick = clock(), now
+    cdef bint signals_due = False
     cdef long interval = 1, countdown = 1
     if (job.epochs * batches) % 2 == 1:
         if job.backup_valid:
@@ -80,6 +81,11 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
             if job.stop[0]:
                 status = STOPPED
                 break
+            if signals_due:  # between two steps: Python's signal handlers (~every 20 ms)
+                signals_due = False
+                if signal_raised(&job.pending):
+                    status = PY_ERROR
+                    break
             rows = job.batch if start + job.batch <= job.n else job.n - start
             batch_weight = gather_batch(job, start, rows, &xb, &yb, &wb)
             status = train_step(job, cur, prev, xb, yb, wb, rows, &loss)
@@ -102,13 +108,7 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
                     interval //= 2
                 last_tick = now
                 countdown = interval
-                if now - last_signal >= CLOCKS_PER_SEC / 50:  # Ctrl-C check, ~every 20 ms
-                    last_signal = now
-                    with gil:
-                        if PyErr_CheckSignals() == -1:
-                            status = PY_ERROR
-                if status != DONE:
-                    break
+                signals_due = True
         if status != DONE:
             job.fail_epoch, job.fail_batch = e, batch_index
             break
@@ -164,10 +164,12 @@ class Plan:
 # ------------------------------------------------------------------ Python entry points
 cdef double forward_chunks(const Net* net, const floating* params, const floating* X,
                            const floating* Y, const floating* weights, floating* out,
-                           Py_ssize_t n, Py_ssize_t chunk, const Work* w) noexcept nogil:
+                           Py_ssize_t n, Py_ssize_t chunk, const Work* w,
+                           Pending* pending, int* status) noexcept nogil:
     """Forward over the n rows of X in chunks of ``chunk`` rows (the workspace's size):
     ŷ into ``out`` when it is not NULL; with targets Y, returns the mean loss (with
-    ``weights``, the weighted mean: each chunk's weighted mean × its Σ w)."""
+    ``weights``, the weighted mean: each chunk's weighted mean × its Σ w). Between chunks
+    it runs Python's signal handlers; ``status`` becomes PY_ERROR when one raised."""
     cdef Py_ssize_t start = 0, rows, i
     cdef Py_ssize_t n_in = net.sizes[0], k = net.sizes[net.n_layers]
     cdef floating* base = <floating*>w.base
@@ -189,6 +191,10 @@ cdef double forward_chunks(const Net* net, const floating* params, const floatin
                 <floating>net.slope)
             total_weight += chunk_weight
         start += rows
+        if start < n and signal_raised(pending):
+            status[0] = PY_ERROR
+            return 0.0
+    status[0] = DONE
     return total / total_weight if total_weight != 0 else 0.0
 
 
@@ -207,13 +213,19 @@ def _forward_all(plan, params, X, Y, weights, out):
     cdef void* w = _data(weights, "weights", t, n) if weights is not None else NULL
     cdef void* o = _data(out, "out", t, n * plan.n_out) if out is not None else NULL
     cdef double result
+    cdef int status
+    pending_start(&job.pending)
     with nogil:
         if t == cnp.NPY_FLOAT32:
             result = forward_chunks[float](&job.net, <float*>p, <float*>x, <float*>y,
-                                           <float*>w, <float*>o, n, chunk, &job.work)
+                                           <float*>w, <float*>o, n, chunk, &job.work,
+                                           &job.pending, &status)
         else:
             result = forward_chunks[double](&job.net, <double*>p, <double*>x, <double*>y,
-                                            <double*>w, <double*>o, n, chunk, &job.work)
+                                            <double*>w, <double*>o, n, chunk, &job.work,
+                                            &job.pending, &status)
+    if status == PY_ERROR:
+        reraise(&job.pending)
     return result
 
 
@@ -343,6 +355,7 @@ def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batc
         raise ValueError("losses is shorter than epochs")
     job.stop = <volatile char*>_data(stop, "stop", cnp.NPY_INT8, 1)
     job.fail_epoch = job.fail_batch = -1
+    pending_start(&job.pending)
     job.weights = _data(weights, "weights", t, n) if weights is not None else NULL
     batch_weights = _buffer(scratch, "batch_weights", rows if weights is not None else 0,
                             plan.dtype)
@@ -358,5 +371,5 @@ def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batc
         fastprop_restore_fpenv(fpenv)
     optimizer.t = job.t
     if status == PY_ERROR:
-        _reraise()
+        reraise(&job.pending)
     return status, job.fail_epoch, job.fail_batch

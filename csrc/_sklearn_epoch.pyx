@@ -3,15 +3,14 @@ the same passes as ``_engine.pyx`` with scikit-learn's loss scale, L2 penalty an
 eps, and no divergence check inside the epoch (scikit-learn checks after it)."""
 
 cimport numpy as cnp
-from cpython.exc cimport PyErr_CheckSignals
 from libc.math cimport pow, sqrt
 from libc.stdint cimport int64_t
-from libc.time cimport CLOCKS_PER_SEC, clock, clock_t
 from cython cimport floating
 
 from _blas cimport dot
-from _checks cimport _buffer, _data, _fill, _fill_optimizer, _reraise, _rows_checked
+from _checks cimport _buffer, _data, _fill, _fill_optimizer, _rows_checked
 from _checks cimport _typenum, _workspace
+from _signals cimport pending_start, reraise, signal_raised
 from _fpenv cimport fastprop_flush_denormals, fastprop_restore_fpenv
 from _codes cimport ADAM, DONE, PY_ERROR, STOPPED
 from _step cimport ADAM_BETA2, ADAM_EPS, Job, Net, Work, gather_batch, loss_and_grad, update
@@ -45,7 +44,6 @@ cdef int run_sklearn_epoch(Job* job, floating* params, double loss_scale, double
     cdef floating gs = <floating>grad_scale, c
     cdef double loss, squares, divisor
     cdef int status = DONE
-    cdef clock_t last_signal = clock()
     total[0] = 0
     while start < job.n:
         if job.stop[0]:
@@ -76,12 +74,9 @@ cdef int run_sklearn_epoch(Job* job, floating* params, double loss_scale, double
         job.t += 1
         update(job, params, params, 0, job.n_params)
         start += rows
-        if clock() - last_signal >= CLOCKS_PER_SEC / 50:  # Ctrl-C check, ~every 20 ms
-            last_signal = clock()
-            with gil:
-                if PyErr_CheckSignals() == -1:
-                    status = PY_ERROR
-                    break
+        if signal_raised(&job.pending):  # Python's signal handlers, ~every 20 ms
+            status = PY_ERROR
+            break
     return status
 
 
@@ -112,6 +107,7 @@ def sklearn_epoch(plan, params, X, Y, order, Py_ssize_t batch_size, optimizer, *
                 raise ValueError(f"order must hold sample indices in [0, {n}), "
                                  f"got {job.order[i]} at {i}")
     job.stop = <volatile char*>_data(stop, "stop", cnp.NPY_INT8, 1)
+    pending_start(&job.pending)
     job.weights = _data(weights, "weights", t, n) if weights is not None else NULL
     batch_weights = _buffer(scratch, "batch_weights", min(batch_size, n), plan.dtype)
     job.batch_weights = _data(batch_weights, "batch_weights", t, -1)
@@ -131,7 +127,7 @@ def sklearn_epoch(plan, params, X, Y, order, Py_ssize_t batch_size, optimizer, *
     if job.optimizer == ADAM and sk_eps >= 0:
         optimizer.eps = job.hyper[ADAM_EPS]
     if status == PY_ERROR:
-        _reraise()
+        reraise(&job.pending)
     if status == STOPPED:
         raise KeyboardInterrupt
     return total

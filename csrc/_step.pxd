@@ -14,6 +14,7 @@ from _layers cimport activate, dense_backward, dense_forward, output_loss_delta
 from _layers cimport times_derivative
 from _optim cimport adam_update, sgd_update
 from _order cimport KeyIndex
+from _signals cimport Pending
 
 # An optimizer's kernel arguments besides lr and weight decay (``kernel_arguments`` of its
 # class in fastprop.optim), and its state buffers (``state_names``), at most this many.
@@ -64,6 +65,7 @@ ctypedef struct Job:            # everything train() needs, prepared with the GI
     KeyIndex* keys
     double* losses
     volatile char* stop
+    Pending pending             # an exception raised by a signal handler (_signals.pxd)
     Py_ssize_t fail_epoch, fail_batch
 
 

@@ -86,7 +86,8 @@ def test_gradients_from_two_threads_are_all_right(engine):
     assert errors == [] and wrong == []
 
 
-def test_gradients_while_another_thread_trains_is_refused(engine):
+@pytest.mark.parametrize("call", ["gradients", "predict", "loss", "evaluate"])
+def test_reading_while_another_thread_trains_is_refused(engine, call):
     net, X, y = _problem(engine)
     started, stop = threading.Event(), threading.Event()
 
@@ -104,7 +105,10 @@ def test_gradients_while_another_thread_trains_is_refused(engine):
     try:
         for _ in range(200):
             try:
-                net.gradients(X, y)
+                if call == "predict":
+                    net.predict(X)
+                else:
+                    getattr(net, call)(X, y)
             except RuntimeError as exc:
                 assert "being trained in another thread" in str(exc)
                 refused += 1
@@ -112,3 +116,22 @@ def test_gradients_while_another_thread_trains_is_refused(engine):
         stop.set()
         thread.join()
     assert refused > 0
+
+
+def test_predict_loss_and_evaluate_from_several_threads_are_all_right(engine):
+    net, X, y = _problem(engine)
+    expected = (net.predict(X), net.loss(X, y), net.evaluate(X, y))
+    wrong = []
+
+    def work():
+        for _ in range(100):
+            out = (net.predict(X), net.loss(X, y), net.evaluate(X, y))
+            if not (np.array_equal(out[0], expected[0]) and out[1:] == expected[1:]):
+                wrong.append(1)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []

@@ -3,9 +3,11 @@ each other but never alongside a trainer, and the kept training buffers (``scrat
 lent to one user at a time.
 
 ``fit`` and ``step`` change the parameters, so a second one started while the first
-runs is refused (``RuntimeError``), and so is ``gradients`` during training: it would
-read parameters that change under it. Two ``gradients`` calls at once are both right:
-the first uses the network's kept workspace, the second a private one.
+runs is refused (``RuntimeError``), and so are ``predict``, ``loss``, ``evaluate`` and
+``gradients`` during training: they would read parameters that change under them (the
+compiled engine writes each step into the other of two buffers). Readers run alongside
+each other: of two ``gradients`` calls at once, the first uses the network's kept
+workspace, the second a private one.
 """
 
 from __future__ import annotations
@@ -46,16 +48,16 @@ class Guard:
                 self._state.notify_all()
 
     @contextlib.contextmanager
-    def reading(self, what: str, scratch: dict):
+    def reading(self, what: str, scratch: dict | None = None):
         """Use alongside other readers, never during training; yields ``scratch`` when it
-        is free, else a private dict."""
+        is free, else a private dict (None when no scratch is asked for)."""
         with self._state:
             if self._trainer is not None:
                 raise self._busy(what)
             self._readers += 1
-        mine = self._scratch.acquire(blocking=False)
+        mine = scratch is not None and self._scratch.acquire(blocking=False)
         try:
-            yield scratch if mine else {}
+            yield scratch if mine else (None if scratch is None else {})
         finally:
             if mine:
                 self._scratch.release()

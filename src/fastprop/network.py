@@ -194,7 +194,8 @@ class Network(NetworkViews):
         [[3.0], [7.0]]
         """
         Xv, single = _inputs.inputs(self.arch, X)
-        out = self._engine.predict(self.arch, self.params, Xv)
+        with self._guard.reading("predict"):
+            out = self._engine.predict(self.arch, self.params, Xv)
         return out[0] if single else out
 
     def loss(self, X, y, *, sample_weight=None) -> float:
@@ -205,8 +206,9 @@ class Network(NetworkViews):
         5.0
         """
         Xv, Y = _inputs.data(self.arch, X, y)
-        return self._engine.loss(self.arch, self.params, Xv, Y,
-                                 _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0]))
+        weights = _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0])
+        with self._guard.reading("loss"):
+            return self._engine.loss(self.arch, self.params, Xv, Y, weights)
 
     def gradients(self, X, y, *, sample_weight=None):
         """``(loss, grad_weights, grad_biases)``: gradients of the mean loss on (X, y)
@@ -236,7 +238,9 @@ class Network(NetworkViews):
         ['accuracy', 'loss']
         """
         Xv, Y = _inputs.data(self.arch, X, y)
-        return self._scores(Xv, Y, _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0]))
+        weights = _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0])
+        with self._guard.reading("evaluate"):
+            return self._scores(Xv, Y, weights)
 
     def _scores(self, Xv, Y, weights=None) -> dict:
         """``evaluate`` on validated arrays."""
