@@ -18,11 +18,11 @@ result never shares memory with its source.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 
+from ._files import atomic_write
 from ._validation import check_network
 from .activations import ACTIVATIONS, LEAKY_SLOPE
 from .losses import LOSSES, by_sklearn_output, loss_for_output
@@ -384,12 +384,4 @@ def to_onnx(net, path, opset: int = 17) -> None:
                               opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = min(model.ir_version, 8)  # readable by older runtimes
     onnx.checker.check_model(model)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".fastprop-", suffix=".onnx", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(model.SerializeToString())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    atomic_write(path, lambda fh: fh.write(model.SerializeToString()))

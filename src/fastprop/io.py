@@ -8,9 +8,8 @@ File layout (format version 1)::
                    "epochs_trained"}
     params.npy     the flat parameter buffer (n_params,) in the network's dtype
 
-``write_model`` writes to a temporary file in the target's directory, flushes and
-fsyncs it, then renames it over the target, so a crash mid-save leaves any old file
-intact. ``read_model`` reads with ``allow_pickle=False`` and validates everything. This
+``write_model`` writes atomically (``fastprop._files.atomic_write``): a crash mid-save
+leaves any old file intact. ``read_model`` reads with ``allow_pickle=False`` and validates everything. This
 module knows the file, not the classes: ``Network.save`` hands it metadata and arrays,
 and ``fp.load`` (``fastprop.loading``) builds the model from what it reads.
 """
@@ -45,7 +44,9 @@ class ModelFileError(ValueError):
 
 def write_model(path, meta: dict, params: np.ndarray) -> None:
     """Write a model's metadata (JSON-ready) and flat parameters to ``path`` (a ``.npz``
-    file), atomically; the format fields are added here.
+    file), atomically and without ever destroying a good file (``fastprop._files``); the
+    format fields are added here. Non-finite parameters are refused (``ModelFileError``:
+    such a file could not be loaded), and so is a path that is not a regular file.
 
     Examples
     --------
@@ -56,42 +57,18 @@ def write_model(path, meta: dict, params: np.ndarray) -> None:
     ['metadata', 'params']
     """
     import json  # here, not at the top: keeps `import fastprop` cheap
-    import tempfile
 
-    path = os.fspath(path)
-    if not isinstance(path, str):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    from ._files import atomic_write
+
+    if not np.isfinite(params).all():
+        bad = int(np.argmin(np.isfinite(params)))
+        raise ModelFileError(
+            f"not saved: the parameters hold NaN or infinity (first at index {bad}); "
+            f"{os.fspath(path)!r} is left as it was")
     meta = dict(meta, format=FORMAT, format_version=FORMAT_VERSION,
                 fastprop_version=__version__)
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise ValueError(f"path {path!r}: directory {directory!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".fastprop-", suffix=".npz.tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, metadata=np.array(json.dumps(meta)), params=params)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory: str) -> None:
-    if hasattr(os, "O_DIRECTORY"):
-        try:
-            fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:  # pragma: no cover - filesystems without directory fds
-            return
-        try:
-            os.fsync(fd)
-        except OSError:  # pragma: no cover
-            pass
-        finally:
-            os.close(fd)
+    text = np.array(json.dumps(meta))
+    atomic_write(path, lambda fh: np.savez(fh, metadata=text, params=params))
 
 
 def read_model(path):

@@ -97,6 +97,10 @@ def _predict(args) -> int:
     from ..dataset import Dataset
     from ..loading import load
 
+    if args.output and os.path.exists(args.output) and os.path.exists(args.model) and \
+            os.path.samefile(args.output, args.model):
+        raise UsageError(f"-o {args.output} is the model file: write the predictions to "
+                         "another file")
     net = load(args.model, engine=args.engine)
     if args.target is not None:
         ds = Dataset.from_csv(args.csv, target=args.target, dtype=net.dtype.name)
