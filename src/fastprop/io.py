@@ -9,9 +9,10 @@ File layout (format version 1)::
     params.npy     the flat parameter buffer (n_params,) in the network's dtype
 
 ``write_model`` writes atomically (``fastprop._files.atomic_write``): a crash mid-save
-leaves any old file intact. ``read_model`` reads with ``allow_pickle=False`` and validates everything. This
-module knows the file, not the classes: ``Network.save`` hands it metadata and arrays,
-and ``fp.load`` (``fastprop.loading``) builds the model from what it reads.
+leaves any old file intact. ``read_model`` checks every member's header against the
+metadata before reading its data, and never unpickles. This module knows the file, not
+the classes: ``Network.save`` hands it metadata and arrays, and ``fp.load``
+(``fastprop.loading``) builds the model from what it reads.
 """
 
 from __future__ import annotations
@@ -74,12 +75,16 @@ def write_model(path, meta: dict, params: np.ndarray) -> None:
 def read_model(path):
     """Read and check a model file: ``(arch, meta, params)``, the network's
     ``Architecture``, the metadata dict and the flat parameters (finite, of the
-    architecture's size and dtype).
+    architecture's size and dtype, in native byte order whichever order the file holds).
+
+    Each member's declared shape, dtype and size are checked against the metadata before
+    its data is read (so a hostile file costs no memory), and the metadata is capped at
+    ``MAX_METADATA_BYTES``.
 
     Raises
     ------
     ModelFileError
-        (a ``ValueError``) when the file is not a valid fastprop model file.
+        (a ``ValueError``) naming the path, whatever is wrong with the file.
 
     Examples
     --------
@@ -91,48 +96,99 @@ def read_model(path):
     ((2, 1), 1, (3,))
     """
     import zipfile
-
-    from .architecture import Architecture
+    import zlib
 
     path = os.fspath(path)
+    if not isinstance(path, str):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     if not os.path.isfile(path):
         raise ModelFileError(f"{path!r} is not a file")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            names = set(npz.files)
-            if names != {"metadata", "params"}:
-                raise ModelFileError(f"{path}: not a fastprop model (arrays {sorted(names)})")
-            raw_meta, params = npz["metadata"], npz["params"]
+        if not zipfile.is_zipfile(path):
+            raise ModelFileError(
+                f"{path}: not a readable fastprop model file (not an .npz archive)")
+        with zipfile.ZipFile(path) as archive:
+            members = {info.filename: info for info in archive.infolist()}
+            if set(members) != {"metadata.npy", "params.npy"}:
+                names = sorted(name.removesuffix(".npy") for name in members)
+                raise ModelFileError(f"{path}: not a fastprop model (arrays {names})")
+            raw = _member(archive, members["metadata.npy"], path, "metadata",
+                          lambda dtype, shape: dtype.kind == "U" and shape == (),
+                          "a JSON string", MAX_METADATA_BYTES)
+            meta = _parse_metadata(raw, path)
+            arch = _architecture(meta, path)
+            params = _member(archive, members["params.npy"], path, "params",
+                             lambda dtype, shape: dtype.kind == "f" and
+                             dtype.itemsize == arch.dtype.itemsize and
+                             shape == (arch.n_params,),
+                             f"{arch.n_params} {arch.dtype} values", arch.n_params *
+                             arch.dtype.itemsize)
     except ModelFileError:
         raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, RuntimeError) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError,
+            RuntimeError, RecursionError, MemoryError, OverflowError, TypeError,
+            NotImplementedError) as exc:
         raise ModelFileError(f"{path}: not a readable fastprop model file ({exc})") from None
-    meta = _parse_metadata(raw_meta, path)
-    try:
-        arch = Architecture(tuple(meta["sizes"]), tuple(meta["activations"]), meta["loss"],
-                            meta["bias"], np.dtype(meta["dtype"]), float(meta["leaky_slope"]))
-    except (TypeError, ValueError) as exc:
-        raise ModelFileError(f"{path}: invalid architecture ({exc})") from None
-    if params.dtype != arch.dtype or params.shape != (arch.n_params,) or \
-            meta["n_params"] != arch.n_params:
-        raise ModelFileError(
-            f"{path}: params must be {arch.n_params} {arch.dtype} values, "
-            f"got shape {params.shape} {params.dtype}"
-        )
+    params = params.astype(arch.dtype)  # native byte order, a copy of its own
     if not np.isfinite(params).all():
         raise ModelFileError(f"{path}: params contain NaN or infinity")
     return arch, meta, params
 
 
+#: The largest metadata member read (its JSON is a few hundred bytes).
+MAX_METADATA_BYTES = 1 << 20
+
+
+def _member(archive, info, path, name, expected, described, max_bytes):
+    """One ``.npy`` member of the archive, its header checked first: ``expected(dtype,
+    shape)`` must hold and its data be at most ``max_bytes``, and the member's declared
+    size must be that of its header and data (no more: a zip bomb), before any data is
+    read."""
+    from numpy.lib import format as npy
+
+    with archive.open(info) as fh:
+        version = npy.read_magic(fh)
+        if version not in ((1, 0), (2, 0), (3, 0)):
+            raise ModelFileError(f"{path}: {name} is not a .npy array (version {version})")
+        read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+        shape, _, dtype = read(fh, max_header_size=10000)
+        n_bytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        if dtype.hasobject or not expected(dtype, shape) or n_bytes > max_bytes:
+            raise ModelFileError(f"{path}: {name} must be {described}, the file declares "
+                                 f"shape {shape} of {dtype}")
+        if info.file_size != fh.tell() + n_bytes:
+            raise ModelFileError(f"{path}: {name} declares {n_bytes} bytes of data but its "
+                                 f"member holds {info.file_size - fh.tell()}")
+        data = fh.read(n_bytes)
+    if len(data) != n_bytes:
+        raise ModelFileError(f"{path}: {name} is truncated")
+    return np.frombuffer(data, dtype=dtype).reshape(shape)
+
+
+def _architecture(meta: dict, path):
+    from ._limits import check_bytes
+    from .architecture import Architecture
+
+    try:
+        arch = Architecture(tuple(meta["sizes"]), tuple(meta["activations"]), meta["loss"],
+                            meta["bias"], np.dtype(meta["dtype"]), float(meta["leaky_slope"]))
+        check_bytes(arch.n_params * arch.dtype.itemsize, "the parameters", "sizes")
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: invalid architecture ({exc})") from None
+    if meta["n_params"] != arch.n_params:
+        raise ModelFileError(f"{path}: metadata says {meta['n_params']} parameters, the "
+                             f"architecture has {arch.n_params}")
+    return arch
+
+
 def _parse_metadata(raw, path) -> dict:
     import json
 
-    if raw.shape != () or raw.dtype.kind != "U":
-        raise ModelFileError(f"{path}: metadata must be a JSON string")
     try:
         meta = json.loads(str(raw))
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(f"{path}: metadata is not valid JSON ({exc})") from None
+    except (ValueError, RecursionError) as exc:  # bad JSON, a huge integer, deep nesting
+        raise ModelFileError(f"{path}: metadata is not valid JSON "
+                             f"({type(exc).__name__}: {exc})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a fastprop model file")
     version = meta.get("format_version")
