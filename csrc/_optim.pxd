@@ -2,7 +2,8 @@
 
 Each update reads the parameters p from ``cur`` and writes the new ones to ``nxt`` (a
 second buffer), so the parameters before the step stay available if it must be undone.
-It returns 0 when every new parameter is finite, 1 otherwise: p′ − p′ is 0 for finite p′
+It returns 0 when every new parameter (and Adam's second moment) is finite, 1 otherwise:
+p′ − p′ is 0 for finite p′
 and NaN for inf or NaN, and an integer OR of (p′ − p′ != 0) vectorises (a floating-point
 sum would force one serial add per parameter).
 Scalars are rounded to the buffer's dtype first, as NumPy does with Python floats.
@@ -69,5 +70,5 @@ cdef inline int adam_update(Py_ssize_t n, const floating* cur, floating* nxt,
             denom = sqrtf(vi) / corr2 + eps
         p = p - step * (mi / denom)
         nxt[i] = p
-        bad |= (p - p) != 0
+        bad |= ((p - p) != 0) | ((vi - vi) != 0)  # an overflowed v would freeze p
     return bad

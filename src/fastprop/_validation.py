@@ -137,6 +137,14 @@ def as_sample_weights(value, n: int, dtype: np.dtype, name: str = "sample_weight
         raise ValueError(f"{name} must be >= 0, got {out.min()} at index {int(out.argmin())}")
     if not out.any():
         raise ValueError(f"{name} is 0 for every sample: nothing to learn from")
+    info = np.finfo(dtype)
+    with np.errstate(over="ignore"):
+        total = out.sum(dtype=np.float64)
+    if out[out > 0].min() < info.tiny or total > info.max / 4:
+        # Subnormal weights are flushed to 0 by the compiled engine, and a sum that
+        # overflows is inf: the losses are weighted means, so only the weights' ratios
+        # count, and these are kept with the largest weight scaled to 1.
+        out = out / out.max()
     return out
 
 

@@ -341,7 +341,7 @@ class Network(NetworkViews):
         weights = _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0])
         validation = _inputs.validation(self.arch, validation_data)
         progress = check_progress(progress)
-        optimizer.bind(self.n_params, self.dtype)
+        optimizer.bind(self.n_params, self.dtype, (self.sizes, self.bias))
         if shuffle:
             first_epoch = 0 if seed is not None else self._epochs_trained
             seed = seed if seed is not None else self._seed

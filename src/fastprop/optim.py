@@ -56,11 +56,22 @@ class Optimizer:
     lr: float
     weight_decay: float
 
+    #: Checks of the hyperparameters, applied on every assignment (``opt.lr = -0.5``
+    #: raises, as the constructor would): name -> function(value) -> checked value.
+    _checks: dict = {"lr": lambda v: check_float(v, "lr", positive=True),
+                     "weight_decay": lambda v: check_float(v, "weight_decay",
+                                                           non_negative=True)}
+
     def __init__(self) -> None:
         self.state: dict[str, np.ndarray] = {}
         self.t = 0
         self._n_params: int | None = None
         self._dtype: np.dtype | None = None
+        self._layout: tuple | None = None
+
+    def __setattr__(self, name, value):
+        check = self._checks.get(name)
+        object.__setattr__(self, name, value if check is None else check(value))
 
     def _state_names(self) -> tuple[str, ...]:
         return ()
@@ -88,17 +99,26 @@ class Optimizer:
     def _rule(self, params: np.ndarray, g: np.ndarray) -> None:
         raise NotImplementedError
 
-    def bind(self, n_params: int, dtype: np.dtype) -> None:
-        """Allocate (once) flat state buffers for ``n_params`` parameters of ``dtype``."""
+    def bind(self, n_params: int, dtype: np.dtype, layout: tuple | None = None) -> None:
+        """Allocate (once) flat state buffers for ``n_params`` parameters of ``dtype``;
+        ``layout`` (a network's sizes and bias) must then stay the same too."""
         if self._n_params is None:
-            self._n_params, self._dtype = n_params, np.dtype(dtype)
+            self._n_params, self._dtype, self._layout = n_params, np.dtype(dtype), layout
             self.state = {k: np.zeros(n_params, dtype=dtype) for k in self._state_names()}
-        elif self._n_params != n_params or self._dtype != np.dtype(dtype):
+            return
+        if layout is not None and self._layout is not None and layout != self._layout:
+            raise ValueError(
+                f"optimizer is already bound to a network of layout {self._layout}; this "
+                f"one is {layout}: use a new optimizer object for each network")
+        if self._n_params != n_params or self._dtype != np.dtype(dtype):
             raise ValueError(
                 f"optimizer is already bound to a network with {self._n_params} "
                 f"{self._dtype} parameters; this one has {n_params} {np.dtype(dtype)}: "
                 "use a new optimizer object for each network"
             )
+        for name in self._state_names():  # (momentum turned on after the first fit)
+            if name not in self.state:
+                self.state[name] = np.zeros(n_params, dtype=dtype)
 
     def reset(self) -> None:
         """Forget all state (momentum, moments, step count).
@@ -110,6 +130,12 @@ class Optimizer:
         ({}, 0)
         """
         self.state, self.t, self._n_params, self._dtype = {}, 0, None, None
+        self._layout = None
+
+    def state_is_finite(self) -> bool:
+        """Whether every state buffer holds finite numbers only (an overflowed moment
+        would freeze its parameter)."""
+        return all(np.isfinite(buffer).all() for buffer in self.state.values())
 
     def snapshot(self) -> tuple[int, dict[str, np.ndarray]]:
         return self.t, {k: v.copy() for k, v in self.state.items()}
@@ -143,18 +169,20 @@ class SGD(Optimizer):
     """
 
     kind, code, torch = "sgd", 0, "SGD"
+    _checks = {**Optimizer._checks,
+               "momentum": lambda v: check_float(v, "momentum", non_negative=True)}
 
     def __init__(self, lr: float, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay: float = 0.0):
         super().__init__()
-        self.lr = check_float(lr, "lr", positive=True)
-        self.momentum = check_float(momentum, "momentum", non_negative=True)
+        self.lr = lr
+        self.momentum = momentum
         if not isinstance(nesterov, (bool, np.bool_)):
             raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
         if nesterov and self.momentum == 0:
             raise ValueError("nesterov=True requires momentum > 0")
         self.nesterov = bool(nesterov)
-        self.weight_decay = check_float(weight_decay, "weight_decay", non_negative=True)
+        self.weight_decay = weight_decay
 
     def _state_names(self):
         return ("momentum_buffer",) if self.momentum else ()
@@ -198,19 +226,16 @@ class Adam(Optimizer):
     """
 
     kind, code, torch = "adam", 1, "Adam"
+    _checks = {**Optimizer._checks, "betas": lambda v: _check_betas(v),
+               "eps": lambda v: check_float(v, "eps", positive=True)}
 
     def __init__(self, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0):
         super().__init__()
-        self.lr = check_float(lr, "lr", positive=True)
-        try:
-            b1, b2 = betas
-        except (TypeError, ValueError):
-            raise TypeError(f"betas must be a pair of floats, got {betas!r}") from None
-        self.betas = (check_float(b1, "betas[0]", non_negative=True, below=1.0),
-                      check_float(b2, "betas[1]", non_negative=True, below=1.0))
-        self.eps = check_float(eps, "eps", positive=True)
-        self.weight_decay = check_float(weight_decay, "weight_decay", non_negative=True)
+        self.lr = lr
+        self.betas = betas
+        self.eps = eps
+        self.weight_decay = weight_decay
 
     def _state_names(self):
         return ("exp_avg", "exp_avg_sq")
@@ -232,6 +257,15 @@ class Adam(Optimizer):
     def __repr__(self):
         wd = f", weight_decay={self.weight_decay}" if self.weight_decay else ""
         return f"Adam(lr={self.lr}, betas={self.betas}, eps={self.eps}{wd})"
+
+
+def _check_betas(betas) -> tuple[float, float]:
+    try:
+        b1, b2 = betas
+    except (TypeError, ValueError):
+        raise TypeError(f"betas must be a pair of floats, got {betas!r}") from None
+    return (check_float(b1, "betas[0]", non_negative=True, below=1.0),
+            check_float(b2, "betas[1]", non_negative=True, below=1.0))
 
 
 #: Every optimizer class by its name (``kind``).

@@ -168,7 +168,7 @@ class NumpyEngine:
                 backup[...] = params
                 with np.errstate(over="ignore", invalid="ignore"):
                     self.update(optimizer, params, grad)
-                if not np.isfinite(params).all():
+                if not np.isfinite(params).all() or not optimizer.state_is_finite():
                     params[...] = backup
                     raise _diverged(first_epoch + e, batch, "update")
                 batch_weight = Xb.shape[0] if wb is None else _sequential_sum(wb)
@@ -187,7 +187,7 @@ def _diverged(epoch: int, batch: int, what: str) -> DivergenceError:
     """Divergence at step (epoch, batch): a non-finite loss there (the parameters before
     the step that produced them are restored), or a non-finite update (not applied)."""
     cause = "the loss is not finite" if what == "loss" else \
-        "the update made a parameter non-finite"
+        "the update made a parameter (or the optimizer's state) non-finite"
     return DivergenceError(
         f"training diverged at epoch {epoch}, batch {batch}: {cause}; the network keeps the "
         "parameters it had before the step that produced it (try a smaller learning rate)",
