@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 
@@ -43,6 +44,8 @@ class Dataset:
     def __init__(self, X, y, dtype="float64") -> None:
         self.dtype = check_dtype(dtype)
         self.X = as_float_matrix(X, "X", self.dtype)
+        if self.X.shape[1] == 0:
+            raise ValueError(f"X has no feature columns (shape {self.X.shape})")
         y = as_label_array(y, "y")
         if y.ndim not in (1, 2):
             raise ValueError(
@@ -135,23 +138,14 @@ class Dataset:
         """Load a numeric CSV file; ``target`` is the target column (name or index)
         or a list of them. A first row that is not numeric is read as a header."""
         path = os.fspath(path)
-        if not os.path.isfile(path):
-            raise ValueError(f"path {path!r} is not a file")
-        with open(path, encoding="utf-8-sig") as fh:
-            first = fh.readline().strip()
-        cells = [c.strip().strip('"') for c in first.split(delimiter)]
-        if header is None:
-            header = not all(_is_number(c) for c in cells if c != "")
-        names = cells if header else [str(i) for i in range(len(cells))]
-        try:
-            data = np.loadtxt(path, delimiter=delimiter, skiprows=1 if header else 0,
-                              dtype=np.float64, ndmin=2, encoding="utf-8-sig")
-        except ValueError as exc:
-            raise ValueError(f"{path}: not a numeric CSV file ({exc})") from None
-        if data.shape[1] != len(names):
-            raise ValueError(f"{path}: rows have {data.shape[1]} columns, header has {len(names)}")
+        names, data = read_numeric_csv(path, delimiter, header)
+        names = names or [str(i) for i in range(data.shape[1])]
         targets = target if isinstance(target, (list, tuple)) else [target]
         cols = [_column_index(t, names, path) for t in targets]
+        for t in targets:
+            if isinstance(t, str) and names.count(t) > 1:
+                raise ValueError(f"{path}: the column name {t!r} appears {names.count(t)} "
+                                 "times; the target must be one column")
         keep = [i for i in range(len(names)) if i not in cols]
         if not keep:
             raise ValueError(f"{path}: no feature columns left besides the target")
@@ -165,12 +159,29 @@ class Dataset:
     def from_npy(cls, X_path, y_path, mmap: bool = True, dtype=None) -> Dataset:
         """Load ``X`` and ``y`` from ``.npy`` files, memory-mapped by default (for data
         larger than memory: training reads batches straight from the file when X is
-        already float32/float64 and C-contiguous). ``dtype`` defaults to X's own."""
+        already float32/float64 and C-contiguous). ``dtype`` defaults to X's own.
+
+        A memory-mapped file must not shrink while it is in use: if another process
+        truncates it, reading the missing pages kills this process with SIGBUS (the
+        operating system's rule for mapped files, which no library can turn into an
+        exception). For files that may change, pass ``mmap=False``: the data is read into
+        memory once.
+
+        >>> import numpy as np, os, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> np.save(os.path.join(folder, "X.npy"), np.ones((4, 2)))
+        >>> np.save(os.path.join(folder, "y.npy"), np.array([0, 1, 0, 1]))
+        >>> ds = Dataset.from_npy(os.path.join(folder, "X.npy"), os.path.join(folder, "y.npy"))
+        >>> len(ds), ds.n_features, isinstance(ds.X, np.memmap)
+        (4, 2, True)
+        """
         mode = "r" if mmap else None
         X, y = _load_npy(X_path, mode, "X_path"), _load_npy(y_path, mode, "y_path")
         if dtype is None:
             dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         dtype = check_dtype(dtype)
+        if X.ndim == 2 and X.shape[1] == 0:
+            raise ValueError(f"X_path: X has no feature columns (shape {X.shape})")
         if X.ndim == 2 and X.dtype == dtype and X.flags.c_contiguous and mmap:
             ds = cls.__new__(cls)
             ds.dtype = dtype
@@ -201,6 +212,65 @@ def _load_npy(path, mode, name):
         raise ValueError(f"{name} {path!r} is not a readable .npy file ({exc})") from None
     except (OSError, EOFError) as exc:
         raise ValueError(f"{name} {path!r} is not a readable .npy file ({exc})") from None
+
+
+#: The longest first line read (a header, or a row): wider tables are not what a CSV of
+#: features is, and reading them whole would cost seconds before any check.
+MAX_LINE_BYTES = 4 << 20
+
+
+def read_numeric_csv(path, delimiter: str = ",", header: bool | None = None):
+    """``(names, data)`` of a numeric CSV file: the header's column names (None without
+    a header; by default a first row that is not all numbers is the header) and a 2-D
+    float64 array. Every failure is a one-line ``ValueError`` naming the file.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> _ = open(path, "w").write("a,b\\n1,2\\n3,4\\n")
+    >>> read_numeric_csv(path)[0], read_numeric_csv(path)[1].tolist()
+    (['a', 'b'], [[1.0, 2.0], [3.0, 4.0]])
+    """
+    path = os.fspath(path)
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
+        raise ValueError(f"delimiter must be one character (not a quote or a line break), "
+                         f"got {delimiter!r}")
+    if not os.path.isfile(path):
+        raise ValueError(f"path {path!r} is not a file")
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            first = fh.readline(MAX_LINE_BYTES + 1)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                         f"position {exc.start}); save it as UTF-8") from None
+    if len(first) > MAX_LINE_BYTES:
+        raise ValueError(f"{path}: the first line is longer than {MAX_LINE_BYTES >> 20} MiB: "
+                         "not a table of features")
+    if not first.strip():
+        raise ValueError(f"{path}: the file is empty" if not first else
+                         f"{path}: the first line is empty")
+    cells = [c.strip().strip('"') for c in first.strip().split(delimiter)]
+    if header is None:
+        header = not all(_is_number(c) for c in cells if c != "")
+    try:
+        with warnings.catch_warnings():  # no rows: said below, in the file's own words
+            warnings.filterwarnings("ignore", "loadtxt: input contained no data")
+            data = np.loadtxt(path, delimiter=delimiter, skiprows=1 if header else 0,
+                              dtype=np.float64, ndmin=2, encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                         f"position {exc.start}); save it as UTF-8") from None
+    except ValueError as exc:
+        raise ValueError(f"{path}: not a numeric CSV file ({exc})") from None
+    if data.shape[0] == 0:
+        raise ValueError(f"{path}: no data rows" + (" (only a header)" if header else ""))
+    if header and data.shape[1] != len(cells):
+        raise ValueError(f"{path}: rows have {data.shape[1]} columns, header has {len(cells)}")
+    if not np.isfinite(data).all():
+        r, c = (int(i) for i in np.argwhere(~np.isfinite(data))[0])
+        column = repr(cells[c]) if header else str(c)
+        raise ValueError(f"{path}: row {r + 1 + int(header)}, column {column} is not a finite "
+                         f"number ({data[r, c]}): too large for float64, or NaN")
+    return (cells if header else None), data
 
 
 def _is_number(text: str) -> bool:

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _inputs
 from ._guard import Guard, kept
+from ._limits import check_bytes
 from ._validation import (
     check_bool,
     check_dtype,
@@ -89,6 +90,8 @@ class Network(NetworkViews):
         initialize(arch, self.params, init, np.random.default_rng(self._seed))
 
     def _setup(self, arch: Architecture, effective_seed: int) -> None:
+        check_bytes(arch.n_params * arch.dtype.itemsize, f"{arch.n_params:,} parameters",
+                    "sizes")
         self.arch = arch
         self._seed = effective_seed
         self.params = np.zeros(arch.n_params, dtype=arch.dtype)
@@ -338,6 +341,7 @@ class Network(NetworkViews):
         optimizer = SGD(0.01 if lr is None else lr) if optimizer is None else \
             check_optimizer(optimizer)
         Xv, Y = _inputs.data(self.arch, X, y)
+        batch_size = min(batch_size, Xv.shape[0])  # (larger: one batch of every row)
         weights = _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0])
         validation = _inputs.validation(self.arch, validation_data)
         progress = check_progress(progress)

@@ -44,6 +44,12 @@ def interrupt_flag():
             signal.signal(signal.SIGINT, previous)
 
 
+#: Epochs per engine call when nothing happens in Python between epochs: the compiled
+#: engine runs them without returning, and the loss buffer stays small however many
+#: epochs are asked for.
+EPOCHS_PER_CALL = 4096
+
+
 def check_progress(progress):
     """``fit``'s ``progress``: True, False or "auto"."""
     if progress not in (True, False, "auto"):
@@ -63,25 +69,25 @@ def run_fit(engine, arch, params, X, Y, history: History, *, epochs, batch_size,
     after Ctrl-C, ``KeyboardInterrupt``; ``len(history.loss)`` is the number of epochs
     completed either way.
     """
-    losses = np.full(max(epochs, 1), np.nan)
+    step = 1 if validation is not None or progress else EPOCHS_PER_CALL
+    losses = np.full(max(min(epochs, step), 1), np.nan)  # grows with the epochs run
     backup = kept(scratch, "backup", params)
-    per_epoch = validation is not None or progress
     bar = _progress_bar(epochs, progress)
     try:
         with interrupt_flag() as stop:
-            chunks = [(e, 1) for e in range(epochs)] if per_epoch else [(0, epochs)]
-            for start, count in chunks:
+            for start in range(0, epochs, step):
+                count = min(step, epochs - start)
+                losses[:count] = np.nan
                 try:
                     engine.train(arch, params, X, Y, epochs=count,
                                  first_epoch=first_epoch + start, batch_size=batch_size,
-                                 optimizer=optimizer, seed=seed,
-                                 losses=losses[start:start + count], backup=backup,
-                                 backup_valid=start > 0, stop=stop, scratch=scratch,
-                                 weights=weights)
+                                 optimizer=optimizer, seed=seed, losses=losses[:count],
+                                 backup=backup, backup_valid=start > 0, stop=stop,
+                                 scratch=scratch, weights=weights)
                 finally:
-                    finished = np.isfinite(losses[start:start + count])
+                    finished = np.isfinite(losses[:count])
                     new = int(np.argmin(finished)) if not finished.all() else count
-                    history.loss.extend(float(v) for v in losses[start:start + new])
+                    history.loss.extend(float(v) for v in losses[:new])
                 if stop[0] or new < count:
                     break
                 if validation is not None:

@@ -63,7 +63,13 @@ def _choose_loss(y, loss):
     if loss == "cross_entropy" or (loss is None and integral and 2 < len(values) <= 100):
         if not integral:
             raise ValueError("--loss cross_entropy needs class ids 0, 1, 2, … in the target")
-        return "cross_entropy", int(values.max()) + 1, f"{len(values)} classes"
+        n_classes = int(values.max()) + 1
+        if n_classes > 2 * len(values) + 10:  # ids far apart: not 0 … k−1
+            raise ValueError(
+                f"--target: class ids must be 0, 1, …, k−1, but {len(values)} distinct "
+                f"values reach {values.max():.0f} ({n_classes:,} outputs); renumber "
+                "the classes, or give --loss mse for a numeric target")
+        return "cross_entropy", n_classes, f"{len(values)} classes"
     if loss == "bce" or (loss is None and integral and values.max() <= 1):
         return "bce", 1, "targets 0/1"
     return loss or "mse", 1, "numeric target"
@@ -75,22 +81,9 @@ def _metrics(scores: dict) -> str:
 
 def _read_csv(path: str):
     """Header names (or None) and a 2-D float array from a numeric CSV file."""
-    from ..dataset import _is_number
+    from ..dataset import read_numeric_csv
 
-    if not os.path.isfile(path):
-        raise ValueError(f"{path!r} is not a file")
-    with open(path, encoding="utf-8-sig") as fh:
-        first = fh.readline()
-    cells = [c.strip().strip('"') for c in first.strip().split(",")]
-    header = not all(_is_number(c) for c in cells if c)
-    try:
-        rows = np.loadtxt(path, delimiter=",", skiprows=int(header), ndmin=2,
-                          encoding="utf-8-sig")
-    except ValueError as exc:
-        raise ValueError(f"{path}: not a numeric CSV file ({exc})") from None
-    if rows.size == 0:
-        raise ValueError(f"{path}: no data rows")
-    return (cells if header else None), rows
+    return read_numeric_csv(path)
 
 
 def _predict(args) -> int:

@@ -144,7 +144,10 @@ class NumpyEngine:
         ``scratch`` is a dict the caller keeps between calls for the engine's buffers
         (the compiled engine's workspaces); this engine keeps nothing there. With
         ``weights`` (one per sample) each batch's loss is the weighted mean over its rows
-        and ``losses[e]`` the weighted mean over the epoch.
+        and ``losses[e]`` the weighted mean over the epoch. An exception raised by a
+        signal handler (which Python runs between any two bytecodes) leaves the
+        parameters of a completed step: the last one whose epoch ``losses`` records, or
+        the step after it. (The compiled engine stops at step boundaries only.)
         """
         n = X.shape[0]
         grad = np.empty_like(params)
