@@ -249,10 +249,11 @@ class Network(NetworkViews):
         """``evaluate`` on validated arrays."""
         y_hat = self._engine.predict(self.arch, self.params, Xv)
         out = {"loss": self._engine.loss(self.arch, self.params, Xv, Y, weights)}
-        if self.arch.loss == "bce":
+        targets = LOSSES[self.arch.loss].targets
+        if targets == "probability":  # each output a yes/no at 0.5
             correct = ((y_hat > 0.5) == (Y > 0.5)).all(axis=1)
             out["accuracy"] = float(np.average(correct, weights=weights))
-        elif self.arch.loss == "cross_entropy":
+        elif targets == "classes":  # the most probable class
             correct = y_hat.argmax(axis=1) == Y.argmax(axis=1)
             out["accuracy"] = float(np.average(correct, weights=weights))
         return out

@@ -253,6 +253,7 @@ def plot_decision_boundary(net, X, y=None, path=None, ax=None, resolution: int =
     >>> fig = plot_decision_boundary(net, X, y)  # or path="moons.png"
     """
     from ._validation import as_float_matrix, check_int, check_network
+    from .losses import LOSSES
 
     check_network(net)
     if net.sizes[0] != 2:
@@ -274,7 +275,8 @@ def plot_decision_boundary(net, X, y=None, path=None, ax=None, resolution: int =
     gx, gy = np.meshgrid(np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution),
                          np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution))
     out = net.predict(np.column_stack([gx.ravel(), gy.ravel()]))
-    if net.loss_name == "cross_entropy":
+    targets = LOSSES[net.loss_name].targets
+    if targets == "classes":
         k = out.shape[1]
         field = out.argmax(axis=1).reshape(gx.shape)
         shade = ax.contourf(gx, gy, field, levels=np.arange(k + 1) - 0.5, cmap="tab10",
@@ -282,14 +284,14 @@ def plot_decision_boundary(net, X, y=None, path=None, ax=None, resolution: int =
         fig.colorbar(shade, ax=ax, label="predicted class", ticks=range(k))
     else:
         field = out[:, 0].reshape(gx.shape)
-        bce = net.loss_name == "bce"
+        bce = targets == "probability"
         shade = ax.contourf(gx, gy, field, levels=np.linspace(0, 1, 11) if bce else 20,
                             cmap="RdBu_r", alpha=0.4)
         if bce:
             ax.contour(gx, gy, field, levels=[0.5], colors="k", linewidths=1.5)
         fig.colorbar(shade, ax=ax, label="P(class 1)" if bce else "network output")
     if labels is not None:
-        classes = net.loss_name == "cross_entropy"
+        classes = targets == "classes"
         ax.scatter(Xv[:, 0], Xv[:, 1], c=labels, cmap="tab10" if classes else "bwr",
                    vmin=-0.5 if classes else float(labels.min()),
                    vmax=9.5 if classes else max(float(labels.max()), float(labels.min()) + 1),

@@ -21,7 +21,10 @@ import argparse
 import sys
 
 from .._version import __version__
+from ..engines import ENGINES
 from ..io import ModelFileError
+from ..losses import LOSSES
+from ..optim import OPTIMIZERS
 from ._common import UsageError
 
 
@@ -53,7 +56,7 @@ def _parser() -> _Parser:
     p.add_argument("--version", action="version", version=f"fastprop {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     engine = _Parser(add_help=False)
-    engine.add_argument("--engine", choices=["cython", "numpy"], default="cython",
+    engine.add_argument("--engine", choices=list(ENGINES), default="cython",
                         help="compiled engine (default) or the NumPy reference")
     progress = _Parser(add_help=False)
     progress.add_argument("--progress", action=argparse.BooleanOptionalAction, default="auto",
@@ -78,7 +81,7 @@ def _parser() -> _Parser:
     e.add_argument("--y", help="target, e.g. 1 (a batch: 1;0)")
     e.add_argument("--activation", default="relu", help="hidden activation (relu)")
     e.add_argument("--output", help="output activation (default: the loss's)")
-    e.add_argument("--loss", default="bce", choices=["bce", "mse", "cross_entropy"])
+    e.add_argument("--loss", default="bce", choices=list(LOSSES))
     e.add_argument("--lr", type=float, default=0.1, help="learning rate η (0.1)")
     e.add_argument("--no-bias", action="store_true", help="no biases (as in the examples)")
     e.add_argument("--seed", type=int, default=0, help="seed of random weights (0)")
@@ -92,12 +95,12 @@ def _parser() -> _Parser:
     t.add_argument("--target", required=True, help="target column: name or index")
     t.add_argument("--hidden", default="64,64", help="hidden layer sizes (64,64; none)")
     t.add_argument("--activation", default="relu", help="hidden activation (relu)")
-    t.add_argument("--loss", choices=["bce", "mse", "cross_entropy"],
+    t.add_argument("--loss", choices=list(LOSSES),
                    help="default: bce for 0/1 targets, cross_entropy for class ids, else mse")
     t.add_argument("--epochs", type=int, default=50)
     t.add_argument("--batch-size", type=int, default=32)
     t.add_argument("--lr", type=float, help="learning rate (adam 0.001, sgd 0.01)")
-    t.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
+    t.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam")
     t.add_argument("--val-split", type=float, default=0.2,
                    help="fraction held out for validation (0.2; 0 for none)")
     t.add_argument("--seed", type=int, default=0)

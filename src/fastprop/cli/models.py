@@ -7,19 +7,21 @@ describes a saved model.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 import time
 
 import numpy as np
 
+from ..losses import LOSSES
 from ._common import UsageError, parse_sizes
 
 
 def _train(args) -> int:
     from ..dataset import Dataset
     from ..network import Network
-    from ..optim import SGD, Adam
+    from ..optim import OPTIMIZERS
 
     if not 0 <= args.val_split < 1:
         raise UsageError(f"--val-split must be in [0, 1), got {args.val_split}")
@@ -34,8 +36,11 @@ def _train(args) -> int:
     net = Network([ds.n_features, *hidden, n_out], activation=args.activation, loss=loss,
                   seed=args.seed, dtype=args.dtype, engine=args.engine)
     train, val = (ds, None) if args.val_split == 0 else ds.split(args.val_split, args.seed)
-    lr = args.lr if args.lr is not None else (1e-3 if args.optimizer == "adam" else 0.01)
-    optimizer = Adam(lr) if args.optimizer == "adam" else SGD(lr)
+    kind = OPTIMIZERS[args.optimizer]
+    default = inspect.signature(kind).parameters["lr"].default  # torch's, where it has one
+    lr = args.lr if args.lr is not None else (0.01 if default is inspect.Parameter.empty
+                                              else default)
+    optimizer = kind(lr)
     start = time.perf_counter()
     history = net.fit(train, epochs=args.epochs, batch_size=args.batch_size,
                       optimizer=optimizer, seed=args.seed, validation_data=val,
@@ -105,9 +110,10 @@ def _predict(args) -> int:
                          f"{net.sizes[0]}" + ("" if y is not None else
                                               " (use --target to leave out the target column)"))
     out = net.predict(X)
-    if net.loss_name == "bce":
+    targets = LOSSES[net.loss_name].targets
+    if targets == "probability":
         names, cols = ["probability", "prediction"], [out[:, 0], (out[:, 0] > 0.5)]
-    elif net.loss_name == "cross_entropy":
+    elif targets == "classes":
         names = [f"p_{k}" for k in range(out.shape[1])] + ["prediction"]
         cols = list(out.T) + [out.argmax(axis=1)]
     else:
