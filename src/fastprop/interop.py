@@ -58,15 +58,12 @@ def sklearn_spec(estimator) -> NetworkSpec:
 
     Examples
     --------
-    >>> from sklearn.neural_network import MLPRegressor
-    >>> import fastprop as fp
-    >>> est = MLPRegressor(hidden_layer_sizes=(4,), solver="lbfgs", random_state=0)
-    >>> est = est.fit([[0.0], [1.0]], [0.0, 1.0])
-    >>> fp.Network.from_sklearn(est, engine="numpy")
-    Network([1, 4, 1], relu→identity, mse, float64, numpy)
-    >>> from fastprop.interop import sklearn_spec
-    >>> sklearn_spec(est).sizes, sklearn_spec(est).loss
-    ([1, 4, 1], 'mse')
+    >>> from sklearn.neural_network import MLPClassifier
+    >>> est = MLPClassifier(hidden_layer_sizes=(3,), max_iter=5, random_state=0)
+    >>> est = est.fit([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 2])
+    >>> spec = sklearn_spec(est)  # fp.Network.from_sklearn(est) builds it
+    >>> spec.sizes, spec.activations, spec.loss
+    ([2, 3, 3], ['relu', 'softmax'], 'cross_entropy')
     """
     for attr in ("coefs_", "intercepts_", "out_activation_"):
         if not hasattr(estimator, attr):
@@ -217,13 +214,10 @@ def torch_spec(module, loss: str | None = None) -> NetworkSpec:
     Examples
     --------
     >>> import torch
-    >>> import fastprop as fp
     >>> seq = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 1))
-    >>> fp.Network.from_torch(seq, loss="bce", engine="numpy")
-    Network([3, 5, 1], tanh→sigmoid, bce, float32, numpy)
-    >>> from fastprop.interop import torch_spec
-    >>> torch_spec(seq).activations, torch_spec(seq).loss
-    (['tanh', 'identity'], 'mse')
+    >>> spec = torch_spec(seq)  # fp.Network.from_torch(seq) builds it
+    >>> spec.activations, spec.loss, spec.dtype
+    (['tanh', 'identity'], 'mse', 'float32')
     """
     import torch
     import torch.nn as nn

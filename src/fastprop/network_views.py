@@ -38,9 +38,7 @@ class NetworkViews:
         Examples
         --------
         >>> import fastprop as fp
-        >>> ex = fp.examples.get("two-inputs-sigmoid-mse")
-        >>> net = ex.network()
-        >>> fig = net.draw(trace=net.trace(ex.x, ex.y, ex.lr))  # or net.draw("net.png", ...)
+        >>> fig = fp.Network([2, 3, 1], seed=0).draw()  # or .draw("net.png", trace=...)
         """
         from .plotting import draw_network
 
