@@ -40,4 +40,8 @@ def __getattr__(name):  # lazy: importing fastprop never imports the optional ex
         from .trace import Trace
 
         return Trace
+    if name == "TabularModel":
+        from .tabular import TabularModel
+
+        return TabularModel
     raise AttributeError(f"module 'fastprop' has no attribute {name!r}")

@@ -1,6 +1,7 @@
 """``fp.load``: read a model file and hand it to the class that owns its kind.
 
-The file is ``fastprop.io``'s format; the model is built by its class (``Network``).
+The file is ``fastprop.io``'s format; the model is built by the class its metadata names
+(``Network``, or ``TabularModel`` for ``"model": "tabular"``).
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from .io import ModelFileError, read_model
 from .network import Network
 
 
-def load(path, engine: str | None = None) -> Network:
-    """Read a network written by ``Network.save``.
+def load(path, engine: str | None = None):
+    """Read a model written by ``Network.save`` (a ``Network``) or ``TabularModel.save``
+    (a ``TabularModel``).
 
     Parameters
     ----------
@@ -34,6 +36,10 @@ def load(path, engine: str | None = None) -> Network:
     """
     arch, meta, params = read_model(path)
     try:
+        if meta.get("model") == "tabular":
+            from .tabular import TabularModel
+
+            return TabularModel._from_saved(arch, meta, params, engine)
         return Network._from_saved(arch, meta, params, engine)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, KeyError) as exc:
         raise ModelFileError(f"{path}: invalid network description ({exc})") from None

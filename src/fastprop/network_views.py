@@ -143,10 +143,19 @@ class NetworkViews:
         """
         from .io import write_model
 
-        meta = dict(self.arch.to_dict(), n_params=self.n_params, engine=self.engine,
+        write_model(path, self.metadata(), self.params)
+
+    def metadata(self) -> dict:
+        """What ``save`` writes beside the parameters (JSON-ready): the architecture,
+        the engine, the seeds and the epochs trained.
+
+        >>> import fastprop as fp
+        >>> fp.Network([2, 1], seed=0).metadata()["sizes"]
+        [2, 1]
+        """
+        return dict(self.arch.to_dict(), n_params=self.n_params, engine=self.engine,
                     seed=self.seed, effective_seed=self._seed,
                     epochs_trained=self._epochs_trained)
-        write_model(path, meta, self.params)
 
     @classmethod
     def _from_saved(cls, arch: Architecture, meta: dict, params, engine=None):

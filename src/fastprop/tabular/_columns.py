@@ -1,0 +1,217 @@
+"""Raw columns in, numbers out: reading a table (a pandas DataFrame, a mapping of column
+name → 1-D values, or a CSV path) into named columns of Python values, telling each
+column's kind, and the ``ColumnSchema`` that turns one column into features.
+
+A cell is *missing* when it is None, NaN, or (in text) one of ``MISSING`` — "", "NA",
+"N/A", "nan", "NaN", "null", "None". A column is *boolean* when every present value is
+True/False (or the text "true"/"false", any case), *numeric* when every present value
+is a number, else *categorical* (its values compared as text).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import numbers
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MISSING = frozenset({"", "na", "n/a", "nan", "null", "none"})
+KINDS = ("numeric", "boolean", "categorical")
+
+
+def is_missing(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip().lower() in MISSING
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return math.isnan(float(value))
+    try:  # pandas.NA, NaT and the like
+        return bool(value != value)
+    except (TypeError, ValueError):
+        return False
+
+
+def _bool(value):
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def _number(value):
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+def guess_kind(values: list) -> str:
+    """The kind of a column from its present values (see the module's docstring)."""
+    present = [v for v in values if not is_missing(v)]
+    if present and all(_bool(v) is not None for v in present):
+        return "boolean"
+    if present and all(_number(v) is not None for v in present):
+        return "numeric"
+    return "categorical"
+
+
+def read_table(data, name: str = "data") -> dict[str, list]:
+    """``{column: [values]}`` from a DataFrame, a mapping of 1-D values, or a CSV path
+    (delimiter sniffed among , ; tab |; a BOM, CRLF, quotes and blank lines are fine)."""
+    if isinstance(data, (str, os.PathLike)):
+        return _read_csv(os.fspath(data), name)
+    if hasattr(data, "columns") and hasattr(data, "__getitem__"):  # a DataFrame
+        return {str(c): list(data[c].to_numpy(dtype=object)) for c in data.columns}
+    if isinstance(data, dict):
+        table = {}
+        for column, values in data.items():
+            arr = np.asarray(values, dtype=object)
+            if arr.ndim != 1:
+                raise ValueError(f"{name}[{column!r}] must be 1-D, got shape {arr.shape}")
+            table[str(column)] = list(arr)
+        lengths = {len(v) for v in table.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"{name}: columns have different lengths {sorted(lengths)}")
+        return table
+    raise TypeError(f"{name} must be a pandas DataFrame, a mapping of column name to "
+                    f"values, or a CSV path; got {type(data).__name__}")
+
+
+def _read_csv(path: str, name: str) -> dict[str, list]:
+    if not os.path.isfile(path):
+        raise ValueError(f"{name}: {path!r} is not a file")
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            text = fh.read()
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                         f"position {exc.start}); save it as UTF-8") from None
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise ValueError(f"{path}: the file is empty")
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(lines[:50]), delimiters=",;\t|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    rows = list(csv.reader(lines, delimiter=delimiter))
+    header = [h.strip() for h in rows[0]]
+    if len(set(header)) != len(header):
+        twice = sorted({h for h in header if header.count(h) > 1})
+        raise ValueError(f"{path}: column names appear more than once: {twice}")
+    if len(rows) < 2:
+        raise ValueError(f"{path}: no data rows (only a header)")
+    for i, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise ValueError(f"{path}: row {i} has {len(row)} cells, the header "
+                             f"{len(header)}")
+    return {h: [row[j] for row in rows[1:]] for j, h in enumerate(header)}
+
+
+@dataclass
+class ColumnSchema:
+    """How one raw column becomes features, learned from the training data.
+
+    numeric: the value, missing → the median, standardized ((x − mean)/std);
+    boolean: 0/1, missing → the most frequent; categorical: one-hot over ``categories``
+    plus an "unknown" slot for values not seen in training, missing → the most frequent.
+    A column with missing values in training also gets a 0/1 missing indicator.
+    """
+
+    name: str
+    kind: str
+    fill: object = None                 # what a missing value becomes
+    mean: float = 0.0
+    std: float = 1.0
+    categories: list = field(default_factory=list)
+    indicator: bool = False
+
+    @classmethod
+    def learn(cls, name: str, values: list, kind: str | None = None) -> ColumnSchema:
+        kind = kind or guess_kind(values)
+        if kind not in KINDS:
+            raise ValueError(f"column {name!r}: kind must be one of {KINDS}, got {kind!r}")
+        present = [v for v in values if not is_missing(v)]
+        if not present:
+            raise ValueError(f"column {name!r} has no values (every cell is missing)")
+        column = cls(name, kind, indicator=len(present) < len(values))
+        if kind == "numeric":
+            numbers_ = np.array([_to_number(name, v) for v in present])
+            column.fill = float(np.median(numbers_))
+            column.mean = float(numbers_.mean())
+            column.std = float(numbers_.std()) or 1.0
+        elif kind == "boolean":
+            flags = [_to_bool(name, v) for v in present]
+            column.fill = sum(flags) * 2 >= len(flags)
+        else:
+            labels = [str(v).strip() for v in present]
+            column.categories = sorted(set(labels))
+            column.fill = max(column.categories, key=labels.count)
+        return column
+
+    @property
+    def width(self) -> int:
+        """How many features the column becomes."""
+        base = len(self.categories) + 1 if self.kind == "categorical" else 1
+        return base + int(self.indicator)
+
+    def feature_names(self) -> list[str]:
+        if self.kind == "categorical":
+            names = [f"{self.name}={c}" for c in self.categories] + [f"{self.name}=?"]
+        else:
+            names = [self.name]
+        return names + ([f"{self.name} missing"] if self.indicator else [])
+
+    def transform(self, values: list, out: np.ndarray) -> None:
+        """Write the column's features for ``values`` into ``out`` (rows × width)."""
+        missing = np.array([is_missing(v) for v in values])
+        filled = [self.fill if m else v for v, m in zip(values, missing)]
+        if self.kind == "numeric":
+            x = np.array([_to_number(self.name, v) for v in filled])
+            out[:, 0] = (x - self.mean) / self.std
+        elif self.kind == "boolean":
+            out[:, 0] = [_to_bool(self.name, v) for v in filled]
+        else:
+            index = {c: i for i, c in enumerate(self.categories)}
+            unknown = len(self.categories)
+            out[:, :unknown + 1] = 0
+            slots = [index.get(str(v).strip(), unknown) for v in filled]
+            out[np.arange(len(values)), slots] = 1
+        if self.indicator:
+            out[:, -1] = missing
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "fill": self.fill, "mean": self.mean,
+                "std": self.std, "categories": list(self.categories),
+                "indicator": self.indicator}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ColumnSchema:
+        return cls(str(d["name"]), str(d["kind"]), d["fill"], float(d["mean"]),
+                   float(d["std"]), list(d["categories"]), bool(d["indicator"]))
+
+
+def _to_number(name, value) -> float:
+    number = _number(value)
+    if number is None:
+        raise ValueError(f"column {name!r}: {value!r} is not a number")
+    return number
+
+
+def _to_bool(name, value) -> bool:
+    flag = _bool(value)
+    if flag is None:
+        raise ValueError(f"column {name!r}: {value!r} is not true or false")
+    return flag

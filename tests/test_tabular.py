@@ -1,0 +1,141 @@
+"""``TabularModel`` on raw tables: strings, booleans, missing values, a semicolon CSV,
+columns matched by name, a model file that round-trips bit for bit."""
+
+import numpy as np
+import pytest
+
+import fastprop as fp
+from fastprop.tabular import ColumnSchema, read_table
+
+
+def _penguin_like(n=300, seed=0):
+    """Three species told apart by two measurements, an island and a sex, with gaps."""
+    rng = np.random.default_rng(seed)
+    species = rng.choice(["Adelie", "Gentoo", "Chinstrap"], size=n)
+    centre = {"Adelie": (38.8, 18.3), "Gentoo": (47.5, 15.0), "Chinstrap": (48.8, 18.4)}
+    bill = np.array([centre[s][0] for s in species]) + rng.normal(0, 2.0, n)
+    depth = np.array([centre[s][1] for s in species]) + rng.normal(0, 0.8, n)
+    island = np.where(species == "Gentoo", "Biscoe",
+                      rng.choice(["Dream", "Torgersen", "Biscoe"], size=n))
+    sex = rng.choice(["male", "female"], size=n).astype(object)
+    bill = bill.astype(object)
+    bill[rng.choice(n, 8, replace=False)] = None
+    sex[rng.choice(n, 10, replace=False)] = "NA"
+    return {"species": species.tolist(), "island": island.tolist(), "bill": bill.tolist(),
+            "depth": depth.tolist(), "sex": sex.tolist(),
+            "tagged": rng.choice([True, False], size=n).tolist()}
+
+
+def _split(table, n_train):
+    return ({k: v[:n_train] for k, v in table.items()},
+            {k: v[n_train:] for k, v in table.items()})
+
+
+def test_the_schema_learns_kinds_fills_and_categories():
+    table = _penguin_like()
+    kinds = {n: ColumnSchema.learn(n, v).kind for n, v in table.items()}
+    assert kinds == {"species": "categorical", "island": "categorical", "bill": "numeric",
+                     "depth": "numeric", "sex": "categorical", "tagged": "boolean"}
+    bill = ColumnSchema.learn("bill", table["bill"])
+    assert bill.indicator and bill.fill == pytest.approx(np.median(
+        [v for v in table["bill"] if v is not None]))
+    sex = ColumnSchema.learn("sex", table["sex"])
+    assert sex.categories == ["female", "male"] and sex.width == 4  # + unknown + missing
+    out = np.empty((3, 4))
+    sex.transform(["male", "NA", "unseen"], out)
+    assert out.tolist() == [[0, 1, 0, 0], [float(sex.fill == "female"),
+                                           float(sex.fill == "male"), 0, 1], [0, 0, 1, 0]]
+
+
+def test_penguin_like_data_is_learned_and_labels_stay_strings(engine):
+    train, test = _split(_penguin_like(), 220)
+    model = fp.TabularModel(hidden=(16,), epochs=80, lr=0.01, engine=engine)
+    model.fit(train, target="species")
+    assert model.classes_.tolist() == ["Adelie", "Chinstrap", "Gentoo"]
+    predicted = model.predict(test)
+    assert predicted.dtype.kind == "U" and set(predicted) <= set(model.classes_)
+    assert model.score(test) > 0.9
+    proba = model.predict_proba(test)
+    assert proba.shape == (80, 3) and np.allclose(proba.sum(axis=1), 1)
+
+
+def test_columns_are_matched_by_name(tmp_path):
+    train, test = _split(_penguin_like(), 220)
+    model = fp.TabularModel(hidden=(8,), epochs=20).fit(train, target="species")
+    reordered = {k: test[k] for k in reversed(list(test))}
+    reordered["extra"] = ["x"] * 80
+    assert (model.predict(reordered) == model.predict(test)).all()
+    del reordered["bill"]
+    with pytest.raises(ValueError, match=r"lacks the column\(s\) \['bill'\]"):
+        model.predict(reordered)
+
+
+def test_a_semicolon_csv_with_gaps_trains_and_round_trips(tmp_path):
+    table = _penguin_like(200)
+    path = tmp_path / "penguins.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        fh.write(";".join(table) + "\r\n")
+        for row in zip(*table.values()):
+            fh.write(";".join("" if v is None else f'"{v}"' if isinstance(v, str)
+                              else str(v) for v in row) + "\r\n")
+        fh.write("\r\n")
+    assert read_table(path)["island"][:2] == table["island"][:2]
+    model = fp.TabularModel(hidden=(8,), epochs=30).fit(path, target="species")
+    assert model.score(path) > 0.8
+    saved = tmp_path / "model.npz"
+    model.save(saved)
+    back = fp.load(saved)
+    assert isinstance(back, fp.TabularModel)
+    assert back.predict_proba(path).tobytes() == model.predict_proba(path).tobytes()
+    assert (back.predict(path) == model.predict(path)).all()
+
+
+def test_a_numeric_target_has_its_scaling_undone(engine):
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 10, 400)
+    kind = rng.choice(["a", "b"], 400)
+    price = 1000 + 300 * x + np.where(kind == "a", 500, 0) + rng.normal(0, 20, 400)
+    table = {"x": x.tolist(), "kind": kind.tolist(), "price": price.tolist()}
+    model = fp.TabularModel(hidden=(32,), epochs=150, lr=0.01, engine=engine)
+    model.fit(table, target="price")
+    assert model.classes_ is None and model.score(table) > 0.97
+    assert np.mean(model.predict(table)) == pytest.approx(np.mean(price), rel=0.02)
+
+
+def test_integer_classes_are_as_many_as_there_are_values():
+    table = {"x": list(range(60)), "grade": [1, 2, 3] * 20}
+    model = fp.TabularModel(hidden=(4,), epochs=2).fit(table, target="grade")
+    assert model.classes_.tolist() == [1, 2, 3] and model.network.sizes[-1] == 3
+    table = {"x": list(range(60)), "grade": [0, 5, 10] * 20}
+    assert fp.TabularModel(hidden=(4,), epochs=2).fit(table, "grade").network.sizes[-1] == 3
+
+
+@pytest.mark.parametrize("table, target, match", [
+    ({"x": [1, 2, 3]}, "y", "target column 'y' is not in the data"),
+    ({"x": [1, 2, 3], "y": ["a", "a", "a"]}, "y", "single class"),
+    ({"x": [None, None, None], "y": ["a", "b", "a"]}, "y", "column 'x' has no values"),
+    ({"x": [1, 2, 3], "y": ["a", None, "b"]}, "y", "target column 'y' has 1 missing"),
+    ({"y": ["a", "b"]}, "y", "no feature columns"),
+])
+def test_bad_tables_are_named(table, target, match):
+    with pytest.raises(ValueError, match=match):
+        fp.TabularModel(epochs=1).fit(table, target=target)
+
+
+def test_a_non_numeric_regression_target_is_refused():
+    with pytest.raises(ValueError, match="not numeric"):
+        fp.TabularModel(epochs=1, task="regression").fit({"x": [1, 2], "y": ["a", "b"]}, "y")
+
+
+def test_a_dataframe_works_like_a_mapping():
+    pd = pytest.importorskip("pandas")
+    table = _penguin_like(120)
+    frame = pd.DataFrame(table)
+    a = fp.TabularModel(hidden=(8,), epochs=5).fit(frame, target="species")
+    b = fp.TabularModel(hidden=(8,), epochs=5).fit(table, target="species")
+    assert a.predict_proba(frame).tobytes() == b.predict_proba(table).tobytes()
+
+
+def test_a_plain_network_file_still_loads_as_a_network(tmp_path):
+    fp.Network([2, 1]).save(tmp_path / "n.npz")
+    assert isinstance(fp.load(tmp_path / "n.npz"), fp.Network)
