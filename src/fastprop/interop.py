@@ -59,7 +59,7 @@ def sklearn_spec(estimator) -> NetworkSpec:
     Examples
     --------
     >>> from sklearn.neural_network import MLPClassifier
-    >>> est = MLPClassifier(hidden_layer_sizes=(3,), max_iter=5, random_state=0)
+    >>> est = MLPClassifier(hidden_layer_sizes=(3,), solver="lbfgs", random_state=0)
     >>> est = est.fit([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 2])
     >>> spec = sklearn_spec(est)  # fp.Network.from_sklearn(est) builds it
     >>> spec.sizes, spec.activations, spec.loss
