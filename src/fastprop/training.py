@@ -149,15 +149,19 @@ def _progress_bar(epochs: int, progress):
                     dynamic_ncols=True, file=stream)
 
     class TextBar:  # tqdm's update/set_postfix/close, drawn with plain characters
-        done, postfix, due = 0, {}, False
+        """A line per step when drawn (each tenth of the epochs, or every epoch on a
+        terminal), showing the epochs done and the metrics of the last of them."""
+
+        done, postfix, drawn = 0, {}, -1
 
         def update(self, n=1):
             self.done += n
-            self.due = tty or self.done == epochs or self.done % max(1, epochs // 10) == 0
+            if tty or self.done == epochs or self.done % max(1, epochs // 10) == 0:
+                self.draw()
 
         def set_postfix(self, postfix, refresh=True):
-            self.postfix = dict(postfix)
-            if refresh or self.due:
+            self.postfix = dict(postfix)  # drawn by the update that follows
+            if refresh:
                 self.draw()
 
         def draw(self):
@@ -166,10 +170,10 @@ def _progress_bar(epochs: int, progress):
             line = f"training {self.done}/{epochs} epochs [{bar:<30}] {extra}".rstrip()
             stream.write(f"\r{line}" if tty else f"{line}\n")
             stream.flush()
-            self.due = False
+            self.drawn = self.done
 
         def close(self):
-            if self.due:
+            if self.drawn != self.done:
                 self.draw()
             if tty:
                 stream.write("\n")

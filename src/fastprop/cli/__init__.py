@@ -28,7 +28,22 @@ from ..optim import OPTIMIZERS
 from ._common import UsageError
 
 
+class _Help(argparse.HelpFormatter):
+    """Help that shows each option's default (unless it is None/False or already said)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in text or \
+                not action.option_strings:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Help)
+        super().__init__(*args, **kwargs)
+
     def error(self, message):  # one line, not argparse's usage block
         raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
 
@@ -57,16 +72,15 @@ def _parser() -> _Parser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     engine = _Parser(add_help=False)
     engine.add_argument("--engine", choices=list(ENGINES), default="cython",
-                        help="compiled engine (default) or the NumPy reference")
+                        help="the compiled engine or the NumPy reference")
     progress = _Parser(add_help=False)
     progress.add_argument("--progress", action=argparse.BooleanOptionalAction, default="auto",
                           help="progress bar (default: only on a terminal)")
 
     d = sub.add_parser("demo", parents=[engine, progress], help="the main job, on built-in data")
-    d.add_argument("--out", default="fastprop-output", help="directory for the PNGs "
-                   "(default ./fastprop-output)")
+    d.add_argument("--out", default="fastprop-output", help="directory for the PNGs")
     d.add_argument("--no-plots", action="store_true", help="write no pictures")
-    d.add_argument("--epochs", type=int, default=150, help="epochs on two moons (150)")
+    d.add_argument("--epochs", type=int, default=150, help="epochs on two moons")
     d.set_defaults(func=_demo)
 
     e = sub.add_parser("explain", parents=[engine], help="one training step, printed like a "
@@ -79,33 +93,35 @@ def _parser() -> _Parser:
     e.add_argument("--biases", help="biases, layer by layer (default 0)")
     e.add_argument("--x", help="input, e.g. 1,2 (a batch: 1,2;3,4)")
     e.add_argument("--y", help="target, e.g. 1 (a batch: 1;0)")
-    e.add_argument("--activation", default="relu", help="hidden activation (relu)")
+    e.add_argument("--activation", help="hidden activation (default relu)")
     e.add_argument("--output", help="output activation (default: the loss's)")
-    e.add_argument("--loss", default="bce", choices=list(LOSSES))
-    e.add_argument("--lr", type=float, default=0.1, help="learning rate η (0.1)")
+    e.add_argument("--loss", choices=list(LOSSES), help="loss (default bce)")
+    e.add_argument("--lr", type=float, help="learning rate η (default 0.1)")
     e.add_argument("--no-bias", action="store_true", help="no biases (as in the examples)")
-    e.add_argument("--seed", type=int, default=0, help="seed of random weights (0)")
-    e.add_argument("--digits", type=int, default=5, help="decimals printed (5)")
-    e.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    e.add_argument("--seed", type=int, help="seed of random weights (default 0)")
+    e.add_argument("--digits", type=int, default=5, help="decimals printed")
+    e.add_argument("--format", choices=["text", "markdown", "json"], default="text",
+                   help="how to print the step")
     e.add_argument("--png", metavar="PATH", help="also draw the network with the step")
     e.set_defaults(func=_explain)
 
     t = sub.add_parser("train", parents=[engine, progress], help="train on a CSV file")
     t.add_argument("csv", help="numeric CSV file (a header row is optional)")
     t.add_argument("--target", required=True, help="target column: name or index")
-    t.add_argument("--hidden", default="64,64", help="hidden layer sizes (64,64; none)")
-    t.add_argument("--activation", default="relu", help="hidden activation (relu)")
+    t.add_argument("--hidden", default="64,64", help="hidden layer sizes ('none': none)")
+    t.add_argument("--activation", default="relu", help="hidden activation")
     t.add_argument("--loss", choices=list(LOSSES),
                    help="default: bce for 0/1 targets, cross_entropy for class ids, else mse")
-    t.add_argument("--epochs", type=int, default=50)
-    t.add_argument("--batch-size", type=int, default=32)
+    t.add_argument("--epochs", type=int, default=50, help="epochs to train")
+    t.add_argument("--batch-size", type=int, default=32, help="samples per step")
     t.add_argument("--lr", type=float, help="learning rate (adam 0.001, sgd 0.01)")
-    t.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam")
+    t.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam", help="optimizer")
     t.add_argument("--val-split", type=float, default=0.2,
-                   help="fraction held out for validation (0.2; 0 for none)")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--dtype", choices=["float64", "float32"], default="float64")
-    t.add_argument("-o", "--output", default="model.npz", help="model file (model.npz)")
+                   help="fraction held out for validation (0 for none)")
+    t.add_argument("--seed", type=int, default=0, help="seed of the split, weights, order")
+    t.add_argument("--dtype", choices=["float64", "float32"], default="float64",
+                   help="the parameters' dtype")
+    t.add_argument("-o", "--output", default="model.npz", help="model file")
     t.add_argument("--plot", metavar="PNG", help="also save the loss curve")
     t.set_defaults(func=_train)
 

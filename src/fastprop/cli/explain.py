@@ -50,7 +50,15 @@ def _explain(args) -> int:
         for name in examples.names():
             print(f"{name:32s} {examples.get(name).title}")
         return 0
+    if args.png:
+        _need_matplotlib("--png")
     if args.example:
+        given = [f"--{name.replace('_', '-')}" for name in _OWN_NETWORK
+                 if getattr(args, name) not in (None, False)]
+        if given:
+            raise UsageError(f"fastprop explain: error: --example {args.example} runs the "
+                             f"example's own network and step; {', '.join(given)} "
+                             "describe your own network (use --sizes, --x and --y)")
         ex = examples.get(args.example)
         net = ex.network(engine=args.engine)
         trace = net.trace(ex.x, ex.y, ex.lr)
@@ -72,6 +80,20 @@ def _explain(args) -> int:
     return 0
 
 
+#: The options that describe a network of one's own (refused with --example).
+_OWN_NETWORK = ("sizes", "weights", "biases", "x", "y", "activation", "output", "loss",
+                "lr", "no_bias", "seed")
+
+
+def _need_matplotlib(option: str) -> None:
+    """Refuse ``option`` before any work when matplotlib, which it needs, is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        raise UsageError(f"{option} needs matplotlib, which is not installed: "
+                         "pip install 'fastprop-mlp[plot]'")
+
+
 def _custom_trace(args):
     from ..network import Network
 
@@ -79,8 +101,9 @@ def _custom_trace(args):
         raise UsageError("fastprop explain: error: give --example NAME (see --list), or "
                          "--sizes, --x and --y (and usually --weights) for your own network")
     sizes = parse_sizes(args.sizes, "--sizes")
-    net = Network(sizes, activation=args.activation, output=args.output, loss=args.loss,
-                  bias=not args.no_bias, seed=args.seed, engine=args.engine)
+    net = Network(sizes, activation=args.activation or "relu", output=args.output,
+                  loss=args.loss or "bce", bias=not args.no_bias,
+                  seed=0 if args.seed is None else args.seed, engine=args.engine)
     if args.weights is not None:
         net.set_weights(_layers(args.weights, "--weights", [W.shape for W in net.weights]))
     if args.biases is not None:
@@ -92,7 +115,7 @@ def _custom_trace(args):
         x, y = x[0], y[0]
     elif y.shape[1] == 1:
         y = y[:, 0]
-    return net, net.trace(x, y, args.lr)
+    return net, net.trace(x, y, 0.1 if args.lr is None else args.lr)
 
 
 def _layers(text, name, shapes):

@@ -23,6 +23,12 @@ def _train(args) -> int:
     from ..network import Network
     from ..optim import OPTIMIZERS
 
+    if args.plot:
+        from .explain import _need_matplotlib
+
+        _need_matplotlib("--plot")
+    if args.epochs < 1:
+        raise ValueError(f"--epochs must be at least 1, got {args.epochs}")
     if not 0 <= args.val_split < 1:
         raise UsageError(f"--val-split must be in [0, 1), got {args.val_split}")
     folder = os.path.dirname(os.path.abspath(args.output))
@@ -50,12 +56,24 @@ def _train(args) -> int:
     parts = [f"train {_metrics(net.evaluate(train))}"]
     if val is not None:
         parts.append(f"validation {_metrics(net.evaluate(val))}")
-    print(f"{net!r}: {' · '.join(parts)} · {len(history.loss)} epochs in {seconds:.1f} s "
+    print(f"{net!r}: {' · '.join(parts)} · {_count(len(history.loss), 'epoch')} in "
+          f"{_duration(seconds)} "
           f"· saved {args.output}")
     if args.plot:
         history.plot(args.plot)
         print(f"loss curve: {args.plot}")
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 epoch', '50 epochs'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _duration(seconds: float) -> str:
+    """'2.3 s', '0.41 s', '12 ms'."""
+    return f"{seconds * 1000:.2g} ms" if seconds < 0.1 else f"{seconds:.2g} s" \
+        if seconds < 10 else f"{seconds:.0f} s"
 
 
 def _choose_loss(y, loss):
