@@ -139,3 +139,29 @@ def test_a_dataframe_works_like_a_mapping():
 def test_a_plain_network_file_still_loads_as_a_network(tmp_path):
     fp.Network([2, 1]).save(tmp_path / "n.npz")
     assert isinstance(fp.load(tmp_path / "n.npz"), fp.Network)
+
+
+def test_the_command_line_describes_and_applies_a_table_model(tmp_path, capsys):
+    import csv
+
+    from fastprop.cli import main
+
+    table = _penguin_like(160)
+    path = tmp_path / "p.csv"
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(list(table))
+        writer.writerows(zip(*table.values()))
+    model = fp.TabularModel(hidden=(8,), epochs=30).fit(path, target="species")
+    model.save(tmp_path / "m.npz")
+    assert main(["info", str(tmp_path / "m.npz")]) == 0
+    out = capsys.readouterr().out
+    assert "target 'species'" in out and "classes: Adelie, Chinstrap, Gentoo" in out
+    assert "island: categorical, 3 categories" in out and "tagged: boolean" in out
+    assert main(["predict", str(tmp_path / "m.npz"), str(path), "-o",
+                 str(tmp_path / "out.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "wrote 160 predictions" in out and "accuracy" in out
+    rows = list(csv.reader(open(tmp_path / "out.csv")))
+    assert rows[0] == ["species", "proba_Adelie", "proba_Chinstrap", "proba_Gentoo"]
+    assert [r[0] for r in rows[1:]] == model.predict(path).tolist()

@@ -118,6 +118,8 @@ def _predict(args) -> int:
         raise UsageError(f"-o {args.output} is the model file: write the predictions to "
                          "another file")
     net = load(args.model, engine=args.engine)
+    if not hasattr(net, "sizes"):  # a TabularModel: raw columns, matched by name
+        return _predict_table(args, net)
     if args.target is not None:
         ds = Dataset.from_csv(args.csv, target=args.target, dtype=net.dtype.name)
         X, y = ds.X, ds.y
@@ -154,6 +156,39 @@ def _predict(args) -> int:
     return 0
 
 
+def _predict_table(args, model) -> int:
+    """``fastprop predict`` with a TabularModel: the target column with the predicted
+    labels (and, for classifiers, one ``proba_<label>`` column per class)."""
+    import csv
+
+    from ..tabular import read_table
+
+    table = read_table(args.csv)
+    truth = table.pop(args.target or model.target, None)
+    predicted = model.predict(table)
+    header, columns = [model.target], [predicted.tolist()]
+    if model.classes_ is not None:
+        proba = model.predict_proba(table)
+        header += [f"proba_{c}" for c in model.classes_.tolist()]
+        columns += [[f"{p:.6g}" for p in col] for col in proba.T]
+    target = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+    try:
+        writer = csv.writer(target, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(zip(*columns))
+    finally:
+        if args.output:
+            target.close()
+    report = sys.stderr if not args.output else sys.stdout
+    if args.output:
+        print(f"wrote {len(predicted)} predictions to {args.output}", file=report)
+    if truth is not None:
+        data = dict(table, **{model.target: truth})
+        name = "accuracy" if model.classes_ is not None else "R²"
+        print(f"{args.csv}: {name} {model.score(data):.4f}", file=report)
+    return 0
+
+
 def _info(args) -> int:
     from ..io import read_model
     from ..loading import load
@@ -162,6 +197,9 @@ def _info(args) -> int:
     meta = read_model(args.model)[1]
     print(f"{args.model}: fastprop model, format {meta['format_version']}, written by "
           f"fastprop {meta.get('fastprop_version', '?')}")
+    if not hasattr(net, "sizes"):  # a TabularModel: its columns, then its network
+        _describe_table(net)
+        net = net.network
     print(f"  {net!r}")
     layers = " → ".join([str(net.sizes[0])] + [f"{s} ({a})" for s, a in
                                                 zip(net.sizes[1:], net.activations,
@@ -175,3 +213,21 @@ def _info(args) -> int:
         print(f"  layer {k + 1}: weights {W.shape[0]}×{W.shape[1]}, rms {rms:.4g}, "
               f"largest |w| {float(np.abs(W).max()):.4g}")
     return 0
+
+
+def _describe_table(model) -> None:
+    print(f"  table model: {len(model.columns)} feature columns → target {model.target!r}")
+    for c in model.columns:
+        if c.kind == "numeric":
+            detail = f"mean {c.mean:.4g}, std {c.std:.4g}, missing → {c.fill:.4g}"
+        elif c.kind == "boolean":
+            detail = f"missing → {c.fill}"
+        else:
+            shown = ", ".join(c.categories[:8]) + (" …" if len(c.categories) > 8 else "")
+            detail = f"{len(c.categories)} categories ({shown}), missing → {c.fill}"
+        flag = "; missing indicator" if c.indicator else ""
+        print(f"    {c.name}: {c.kind}, {detail}{flag}")
+    if model.classes_ is not None:
+        print(f"  classes: {', '.join(str(c) for c in model.classes_.tolist())}")
+    else:
+        print(f"  numeric target: mean {model.y_mean:.4g}, std {model.y_std:.4g}")
