@@ -18,8 +18,6 @@ import argparse
 import time
 import warnings
 
-import numpy as np
-
 
 def datasets():
     import palmerpenguins
@@ -59,9 +57,10 @@ def _sklearn(frame, target, task, epochs, hidden, seed):
 
 
 def run(hidden=(64, 64), seed=0, only=None) -> list[dict]:
-    import fastprop as fp
     from sklearn.metrics import accuracy_score, r2_score
     from sklearn.model_selection import train_test_split
+
+    import fastprop as fp
 
     rows = []
     for name, frame, target, task, epochs in datasets():
