@@ -165,3 +165,25 @@ def test_the_command_line_describes_and_applies_a_table_model(tmp_path, capsys):
     rows = list(csv.reader(open(tmp_path / "out.csv")))
     assert rows[0] == ["species", "proba_Adelie", "proba_Chinstrap", "proba_Gentoo"]
     assert [r[0] for r in rows[1:]] == model.predict(path).tolist()
+
+
+def test_a_network_fitted_on_a_dataframe_keeps_its_column_names(tmp_path, engine):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(50, 3)), columns=["a", "b", "c"])
+    y = (frame["a"] > 0).astype(float)
+    net = fp.Network([3, 4, 1], engine=engine, seed=0)
+    net.fit(frame, y, epochs=2)
+    assert net.feature_names_in_ == ["a", "b", "c"]
+    same = net.predict(frame)
+    with pytest.raises(ValueError, match="in another order"):
+        net.predict(frame[["c", "b", "a"]])
+    with pytest.raises(ValueError, match=r"missing \['c'\]"):
+        net.loss(frame.rename(columns={"c": "d"}), y)
+    assert (net.predict(frame.to_numpy()) == same).all()  # plain arrays: by position
+    net.save(tmp_path / "n.npz")
+    back = fp.load(tmp_path / "n.npz")
+    assert back.feature_names_in_ == ["a", "b", "c"] and net.copy().feature_names_in_ == \
+        ["a", "b", "c"]
+    with pytest.raises(ValueError, match="in another order"):
+        back.predict(frame[["b", "a", "c"]])

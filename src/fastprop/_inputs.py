@@ -13,16 +13,33 @@ from .dataset import Dataset
 from .losses import prepare_targets
 
 
-def inputs(arch: Architecture, X, name: str = "X") -> tuple[np.ndarray, bool]:
+def check_columns(X, columns, name: str = "X") -> None:
+    """A DataFrame's columns must be the ones the network was fitted on, in their order
+    (``columns``, or None when it was not fitted on named columns)."""
+    if columns is None or not hasattr(X, "columns"):
+        return
+    given = [str(c) for c in X.columns]
+    if given != list(columns):
+        missing = [c for c in columns if c not in given]
+        extra = [c for c in given if c not in columns]
+        detail = f"missing {missing}" if missing else f"unexpected {extra}" if extra else \
+            "in another order"
+        raise ValueError(f"{name} has columns {given}, but the network was fitted on "
+                         f"{list(columns)} ({detail}): pass the same columns in the same "
+                         "order")
+
+
+def inputs(arch: Architecture, X, name: str = "X", columns=None) -> tuple[np.ndarray, bool]:
     """Validated (n, n_in) array in the network's dtype; also tells whether X was one 1-D
-    sample."""
+    sample. A DataFrame's columns are checked against ``columns`` (``check_columns``)."""
+    check_columns(X, columns, name)
     arr = numeric_array(X, name)
     single = arr.ndim == 1
     return as_float_matrix(arr, name, arch.dtype, arch.sizes[0], allow_1d_as_row=single), \
         single
 
 
-def data(arch: Architecture, X, y, name_x: str = "X", name_y: str = "y"):
+def data(arch: Architecture, X, y, name_x: str = "X", name_y: str = "y", columns=None):
     """Validated (X, Y) for the network's loss (``X`` may be a ``fp.Dataset``, then ``y``
     is None); Y is (n, n_out) in the dtype."""
     if isinstance(X, Dataset):
@@ -31,7 +48,7 @@ def data(arch: Architecture, X, y, name_x: str = "X", name_y: str = "y"):
         X, y = X.X, X.y
     elif y is None:
         raise TypeError(f"{name_y} is required (the targets) unless {name_x} is a fp.Dataset")
-    Xv, single = inputs(arch, X, name_x)
+    Xv, single = inputs(arch, X, name_x, columns)
     if single:
         y = np.asarray(y) if not isinstance(y, np.ndarray) else y
         if y.dtype != object:

@@ -101,6 +101,9 @@ class Network(NetworkViews):
         self._guard = Guard()
         self._scratch: dict = {}  # training buffers kept between calls (see fit's Notes)
         self.history: History | None = None
+        #: The column names of the DataFrame it was fitted on (scikit-learn's name), or
+        #: None; a DataFrame given later must have the same columns in the same order.
+        self.feature_names_in_: list[str] | None = None
 
     @classmethod
     def _from_arch(cls, arch: Architecture, params, engine="cython", seed=None,
@@ -186,7 +189,7 @@ class Network(NetworkViews):
 
     def _data(self, X, y, name_x="X", name_y="y"):
         """Validated (X, Y) for this network's loss (``fastprop._inputs.data``)."""
-        return _inputs.data(self.arch, X, y, name_x, name_y)
+        return _inputs.data(self.arch, X, y, name_x, name_y, self.feature_names_in_)
 
     # ------------------------------------------------------------ evaluation
     def predict(self, X) -> np.ndarray:
@@ -196,7 +199,7 @@ class Network(NetworkViews):
         >>> fp.Network([2, 1], loss="mse", init=1.0).predict([[1, 2], [3, 4]]).tolist()
         [[3.0], [7.0]]
         """
-        Xv, single = _inputs.inputs(self.arch, X)
+        Xv, single = _inputs.inputs(self.arch, X, columns=self.feature_names_in_)
         with self._guard.reading("predict"):
             out = self._engine.predict(self.arch, self.params, Xv)
         return out[0] if single else out
@@ -208,7 +211,7 @@ class Network(NetworkViews):
         >>> fp.Network([1, 1], loss="mse", init=2.0).loss([[1.0], [2.0]], [1.0, 1.0])
         5.0
         """
-        Xv, Y = _inputs.data(self.arch, X, y)
+        Xv, Y = self._data(X, y)
         weights = _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0])
         with self._guard.reading("loss"):
             return self._engine.loss(self.arch, self.params, Xv, Y, weights)
@@ -223,7 +226,7 @@ class Network(NetworkViews):
         >>> loss, gW[0].tolist(), gb[0].tolist()
         (1.0, [[2.0]], [2.0])
         """
-        Xv, Y = _inputs.data(self.arch, X, y)
+        Xv, Y = self._data(X, y)
         weights = _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0])
         grad = np.empty_like(self.params)
         with self._guard.reading("gradients", self._scratch) as scratch:
@@ -240,7 +243,7 @@ class Network(NetworkViews):
         >>> sorted(fp.Network([2, 4, 1], seed=0).evaluate(X, y))
         ['accuracy', 'loss']
         """
-        Xv, Y = _inputs.data(self.arch, X, y)
+        Xv, Y = self._data(X, y)
         weights = _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0])
         with self._guard.reading("evaluate"):
             return self._scores(Xv, Y, weights)
@@ -272,7 +275,7 @@ class Network(NetworkViews):
         (1.0, 1.5, -0.5)
         """
         lr = check_float(lr, "lr", positive=True)
-        Xv, Y = _inputs.data(self.arch, X, y)
+        Xv, Y = self._data(X, y)
         with self._guard.training("step", self._scratch) as scratch:
             grad = kept(scratch, "grad", self.params)
             loss = self._engine.loss_and_grad(self.arch, self.params, Xv, Y, grad, scratch)
@@ -341,7 +344,7 @@ class Network(NetworkViews):
             raise TypeError("give lr or optimizer, not both (the optimizer has its own lr)")
         optimizer = SGD(0.01 if lr is None else lr) if optimizer is None else \
             check_optimizer(optimizer)
-        Xv, Y = _inputs.data(self.arch, X, y)
+        Xv, Y = self._data(X, y)
         batch_size = min(batch_size, Xv.shape[0])  # (larger: one batch of every row)
         weights = _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0])
         validation = _inputs.validation(self.arch, validation_data)
@@ -363,24 +366,11 @@ class Network(NetworkViews):
                         weights=weights)
             finally:
                 self._epochs_trained += len(history.loss)
+                if hasattr(X, "columns") and self.feature_names_in_ is None:  # a DataFrame
+                    self.feature_names_in_ = [str(c) for c in X.columns]
         return history
 
     # ------------------------------------------------------------- copy, I/O
-    def copy(self, *, dtype: str | None = None, engine: str | None = None) -> Network:
-        """An independent copy (optionally in another dtype or engine).
-
-        >>> import fastprop as fp
-        >>> fp.Network([2, 1], seed=0).copy(dtype="float32", engine="numpy")
-        Network([2, 1], sigmoid, bce, float32, numpy)
-        """
-        arch = self.arch
-        if dtype is not None:
-            arch = Architecture(arch.sizes, arch.activations, arch.loss, arch.bias,
-                                check_dtype(dtype), arch.leaky_slope)
-        return Network._from_arch(arch, self.params.astype(arch.dtype),
-                                  engine or self.engine, self.seed, self._seed,
-                                  self._epochs_trained)
-
     def __getstate__(self):
         state = self.__dict__.copy()
         for key in ("_guard", "_weights", "_biases", "_engine", "_scratch"):

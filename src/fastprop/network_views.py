@@ -7,13 +7,12 @@ attributes or plain arrays and never imports ``fastprop.network``.
 
 from __future__ import annotations
 
-from . import _inputs
-from ._validation import check_float
+from ._validation import check_dtype, check_float
 from .architecture import Architecture
 
 
 class NetworkViews:
-    """Mixed into ``Network``: explanation, pictures, saving and interchange."""
+    """Mixed into ``Network``: explanation, pictures, copies, saving and interchange."""
 
     # ----------------------------------------------------------- explanation
     def trace(self, x, y, lr: float):
@@ -27,7 +26,7 @@ class NetworkViews:
         from .trace import make_trace
 
         lr = check_float(lr, "lr", positive=True)
-        X, Y = _inputs.data(self.arch, x, y, "x", "y")
+        X, Y = self._data(x, y, "x", "y")
         return make_trace(self.arch, self.params, X, Y, lr, repr(self))
 
     def draw(self, path=None, trace=None, ax=None):
@@ -129,6 +128,24 @@ class NetworkViews:
 
         to_onnx(self, path)
 
+    def copy(self, *, dtype: str | None = None, engine: str | None = None):
+        """An independent copy (optionally in another dtype or engine).
+
+        >>> import fastprop as fp
+        >>> fp.Network([2, 1], seed=0).copy(dtype="float32", engine="numpy")
+        Network([2, 1], sigmoid, bce, float32, numpy)
+        """
+        arch = self.arch
+        if dtype is not None:
+            arch = Architecture(arch.sizes, arch.activations, arch.loss, arch.bias,
+                                check_dtype(dtype), arch.leaky_slope)
+        net = type(self)._from_arch(arch, self.params.astype(arch.dtype),
+                                    engine or self.engine, self.seed, self._seed,
+                                    self._epochs_trained)
+        net.feature_names_in_ = None if self.feature_names_in_ is None else \
+            list(self.feature_names_in_)
+        return net
+
     def save(self, path) -> None:
         """Write the network to a versioned ``.npz`` file, atomically (``fp.load`` reads
         it; the format is ``fastprop.io``'s).
@@ -153,9 +170,12 @@ class NetworkViews:
         >>> fp.Network([2, 1], seed=0).metadata()["sizes"]
         [2, 1]
         """
-        return dict(self.arch.to_dict(), n_params=self.n_params, engine=self.engine,
+        meta = dict(self.arch.to_dict(), n_params=self.n_params, engine=self.engine,
                     seed=self.seed, effective_seed=self._seed,
                     epochs_trained=self._epochs_trained)
+        if self.feature_names_in_ is not None:
+            meta["feature_names"] = list(self.feature_names_in_)
+        return meta
 
     @classmethod
     def _from_saved(cls, arch: Architecture, meta: dict, params, engine=None):
@@ -168,4 +188,10 @@ class NetworkViews:
             raise ValueError("inconsistent architecture")
         net.params[...] = params
         net._seed, net._epochs_trained = meta["effective_seed"], meta["epochs_trained"]
+        names = meta.get("feature_names")
+        if names is not None:
+            if not isinstance(names, list) or len(names) != arch.sizes[0] or \
+                    not all(isinstance(n, str) for n in names):
+                raise ValueError("metadata field 'feature_names' is invalid")
+            net.feature_names_in_ = names
         return net
