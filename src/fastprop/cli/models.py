@@ -141,26 +141,34 @@ def _predict(args) -> int:
             [f"prediction_{k}" for k in range(out.shape[1])]
         cols = list(out.T)
     table = np.column_stack([np.asarray(c, dtype=np.float64) for c in cols])
-    target = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
-    try:
-        np.savetxt(target, table, delimiter=",", fmt="%.10g", header=",".join(names),
-                   comments="")
-    finally:
-        if args.output:
-            target.close()
-    report = sys.stderr if not args.output else sys.stdout
-    if args.output:
-        print(f"wrote {len(table)} predictions to {args.output}", file=report)
+    report = _write_predictions(args, names, [[f"{v:.10g}" for v in row] for row in table])
     if y is not None:
         print(f"{args.csv}: {_metrics(net.evaluate(X, y))}", file=report)
     return 0
 
 
+def _write_predictions(args, header: list, rows: list):
+    """The predictions as CSV, to ``-o`` or stdout; returns where to report (stdout when
+    they went to a file, else stderr)."""
+    import csv
+
+    target = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+    try:
+        writer = csv.writer(target, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    finally:
+        if args.output:
+            target.close()
+    report = sys.stderr if not args.output else sys.stdout
+    if args.output:
+        print(f"wrote {len(rows)} predictions to {args.output}", file=report)
+    return report
+
+
 def _predict_table(args, model) -> int:
     """``fastprop predict`` with a TabularModel: the target column with the predicted
     labels (and, for classifiers, one ``proba_<label>`` column per class)."""
-    import csv
-
     from ..tabular import read_table
 
     table = read_table(args.csv)
@@ -171,17 +179,7 @@ def _predict_table(args, model) -> int:
         proba = model.predict_proba(table)
         header += [f"proba_{c}" for c in model.classes_.tolist()]
         columns += [[f"{p:.6g}" for p in col] for col in proba.T]
-    target = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
-    try:
-        writer = csv.writer(target, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(zip(*columns))
-    finally:
-        if args.output:
-            target.close()
-    report = sys.stderr if not args.output else sys.stdout
-    if args.output:
-        print(f"wrote {len(predicted)} predictions to {args.output}", file=report)
+    report = _write_predictions(args, header, list(zip(*columns)))
     if truth is not None:
         data = dict(table, **{model.target: truth})
         name = "accuracy" if model.classes_ is not None else "R²"
