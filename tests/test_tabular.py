@@ -187,3 +187,29 @@ def test_a_network_fitted_on_a_dataframe_keeps_its_column_names(tmp_path, engine
         ["a", "b", "c"]
     with pytest.raises(ValueError, match="in another order"):
         back.predict(frame[["b", "a", "c"]])
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda m: m.fit([[1, 2], [3, 4]], "y"), TypeError, "DataFrame, a mapping"),
+    (lambda m: m.fit({"x": [1, 2, 3], "y": [0, 1]}, "y"), ValueError, "different lengths"),
+    (lambda m: m.fit({"x": [[1, 2], [3, 4]], "y": [0, 1]}, "y"), ValueError, "must be 1-D"),
+])
+def test_tabular_bad_input_is_named(call, error, match):
+    model = fp.TabularModel(hidden=(2,), epochs=1)
+    with pytest.raises(error, match=match):
+        call(model)
+    assert model.network is None  # nothing half-fitted
+
+
+def test_tabular_predict_checks_its_input(engine):
+    model = fp.TabularModel(hidden=(2,), epochs=1, engine=engine)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        model.predict({"x": [1.0]})
+    model.fit({"x": [1.0, 2.0, 3.0, 4.0], "y": ["a", "b", "a", "b"]}, "y")
+    with pytest.raises(ValueError, match="column 'x': 'oops' is not a number"):
+        model.predict({"x": ["oops"]})
+    assert model.predict({"x": [None, float("nan")]}).shape == (2,)  # missing → filled
+    with pytest.raises(ValueError, match="TabularModel|optimizer"):
+        fp.TabularModel(optimizer="nope", epochs=1).fit({"x": [1, 2], "y": [0, 1]}, "y")
+    with pytest.raises(ValueError, match="epochs must be >= 1"):
+        fp.TabularModel(epochs=0)

@@ -214,3 +214,9 @@ def check_pair(value, name: str) -> tuple:
         raise TypeError(f"{name} must be a pair (X, y) or a fp.Dataset, "
                         f"got {type(value).__name__}")
     return tuple(value)
+
+
+def not_utf8(path, exc: UnicodeDecodeError) -> ValueError:
+    """The error for a text file that is not UTF-8, naming the file and the byte."""
+    return ValueError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                      f"position {exc.start}); save it as UTF-8")

@@ -15,6 +15,7 @@ from ._validation import (
     check_float,
     check_int,
     check_seed,
+    not_utf8,
 )
 from .shuffle import epoch_order
 
@@ -240,8 +241,7 @@ def read_numeric_csv(path, delimiter: str = ",", header: bool | None = None):
         with open(path, encoding="utf-8-sig") as fh:
             first = fh.readline(MAX_LINE_BYTES + 1)
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
-                         f"position {exc.start}); save it as UTF-8") from None
+        raise not_utf8(path, exc) from None
     if len(first) > MAX_LINE_BYTES:
         raise ValueError(f"{path}: the first line is longer than {MAX_LINE_BYTES >> 20} MiB: "
                          "not a table of features")
@@ -257,8 +257,7 @@ def read_numeric_csv(path, delimiter: str = ",", header: bool | None = None):
             data = np.loadtxt(path, delimiter=delimiter, skiprows=1 if header else 0,
                               dtype=np.float64, ndmin=2, encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
-                         f"position {exc.start}); save it as UTF-8") from None
+        raise not_utf8(path, exc) from None
     except ValueError as exc:
         raise ValueError(f"{path}: not a numeric CSV file ({exc})") from None
     if data.shape[0] == 0:

@@ -272,6 +272,24 @@ def _check_betas(betas) -> tuple[float, float]:
 OPTIMIZERS: dict[str, type[Optimizer]] = {cls.kind: cls for cls in (SGD, Adam)}
 
 
+def by_name(name: str, lr: float | None = None) -> Optimizer:
+    """The optimizer called ``name`` (``OPTIMIZERS``) with learning rate ``lr``, or its
+    class's default rate (PyTorch's: Adam 1e-3), or 0.01 where the class has none (SGD).
+
+    >>> by_name("adam"), by_name("sgd")
+    (Adam(lr=0.001, betas=(0.9, 0.999), eps=1e-08), SGD(lr=0.01))
+    """
+    import inspect
+
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {name!r}")
+    kind = OPTIMIZERS[name]
+    if lr is None:
+        default = inspect.signature(kind).parameters["lr"].default
+        lr = 0.01 if default is inspect.Parameter.empty else default
+    return kind(lr)
+
+
 def check_optimizer(optimizer) -> Optimizer:
     """``optimizer`` if it is one of fastprop's optimizers, else a ``TypeError``.
 

@@ -7,7 +7,6 @@ describes a saved model.
 
 from __future__ import annotations
 
-import inspect
 import os
 import sys
 import time
@@ -21,7 +20,7 @@ from ._common import UsageError, parse_sizes
 def _train(args) -> int:
     from ..dataset import Dataset
     from ..network import Network
-    from ..optim import OPTIMIZERS
+    from ..optim import by_name
 
     if args.plot:
         from .explain import _need_matplotlib
@@ -42,11 +41,7 @@ def _train(args) -> int:
     net = Network([ds.n_features, *hidden, n_out], activation=args.activation, loss=loss,
                   seed=args.seed, dtype=args.dtype, engine=args.engine)
     train, val = (ds, None) if args.val_split == 0 else ds.split(args.val_split, args.seed)
-    kind = OPTIMIZERS[args.optimizer]
-    default = inspect.signature(kind).parameters["lr"].default  # torch's, where it has one
-    lr = args.lr if args.lr is not None else (0.01 if default is inspect.Parameter.empty
-                                              else default)
-    optimizer = kind(lr)
+    optimizer = by_name(args.optimizer, args.lr)
     start = time.perf_counter()
     history = net.fit(train, epochs=args.epochs, batch_size=args.batch_size,
                       optimizer=optimizer, seed=args.seed, validation_data=val,

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._validation import not_utf8
+
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none"})
 KINDS = ("numeric", "boolean", "categorical")
 
@@ -96,8 +98,7 @@ def _read_csv(path: str, name: str) -> dict[str, list]:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             text = fh.read()
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
-                         f"position {exc.start}); save it as UTF-8") from None
+        raise not_utf8(path, exc) from None
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise ValueError(f"{path}: the file is empty")

@@ -78,7 +78,7 @@ class TabularModel:
         """Learn the schema from ``data`` (a DataFrame, a mapping of column → values, or a
         CSV path) and train the network to predict column ``target``."""
         from ..network import Network
-        from ..optim import OPTIMIZERS
+        from ..optim import by_name
 
         table = read_table(data)
         if target not in table:
@@ -99,13 +99,9 @@ class TabularModel:
         columns = [ColumnSchema.learn(n, v, kinds.get(n)) for n, v in table.items()]
         classes, Y, loss, n_out, y_mean, y_std = self._target(target, y_raw)
         X = _features(columns, table, len(y_raw))
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, "
-                             f"got {self.optimizer!r}")
+        optimizer = by_name(self.optimizer, self.lr)
         net = Network([X.shape[1], *self.hidden, n_out], activation=self.activation,
                       loss=loss, seed=self.seed, engine=self.engine)
-        optimizer = OPTIMIZERS[self.optimizer](self.lr) if self.lr is not None else \
-            OPTIMIZERS[self.optimizer](**({} if self.optimizer == "adam" else {"lr": 0.01}))
         history = net.fit(X, Y, epochs=self.epochs, batch_size=self.batch_size,
                           optimizer=optimizer, seed=self.seed)
         self.columns, self.target, self.classes_ = columns, target, classes
