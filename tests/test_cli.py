@@ -1,5 +1,6 @@
 """The ``fastprop`` command line, end to end: explain, demo, train, predict, info, bench."""
 
+import csv
 import importlib.util
 import json
 import os
@@ -194,74 +195,173 @@ def test_train_predict_info(capsys, tmp_path, moons_csv, engine):
                            engine, "-o", str(model), "--seed", "1", *plot)
     assert status == 0, err
     assert not plot or curve.read_bytes()[:4] == b"\x89PNG"
-    assert "loss bce (targets 0/1)" in out
+    assert "120 rows, 3 columns; 24 held out for validation" in out
+    assert "target 'label': 2 classes (0, 1); loss bce; 2 feature columns → 2 inputs" in out
     final = out.strip().splitlines()[-1 - bool(plot)]
-    assert re.search(r"train loss [\d.]+, accuracy 0\.[89]\d+ · validation loss [\d.]+, "
-                     r"accuracy 0\.\d+ · 40 epochs in", final), final
+    assert re.search(r"train accuracy 0\.[89]\d+, loss [\d.]+ · validation accuracy "
+                     r"0\.\d+, loss [\d.]+ · 40 epochs in", final), final
     assert "40/40" in err and "val_loss=" in err and "val_acc=" in err  # the bar, asked for
-    net = fp.load(model)
-    assert net.sizes == (2, 16, 1) and net.loss_name == "bce"
+    trained = fp.load(model)
+    assert isinstance(trained, fp.TabularModel) and trained.classes_.tolist() == [0, 1]
+    assert trained.network.sizes == (2, 16, 1) and trained.loss_name == "bce"
 
     status, out, _ = run(capsys, "info", str(model))
     assert status == 0 and "Network([2, 16, 1], relu→sigmoid, bce" in out
     assert "parameters: 65 float64" in out and "epochs trained: 40" in out
+    assert "x1: numeric, mean" in out and "classes: 0, 1" in out
 
+    # the very file it was trained on: the target column is ignored, then scored
     preds = tmp_path / "preds.csv"
-    status, out, _ = run(capsys, "predict", str(model), str(moons_csv), "--target", "label",
-                         "-o", str(preds))
-    assert status == 0 and "wrote 120 predictions" in out and "accuracy" in out
-    table = np.loadtxt(preds, delimiter=",", skiprows=1)
-    X = np.loadtxt(moons_csv, delimiter=",", skiprows=1)[:, :2]
-    np.testing.assert_allclose(table[:, 0], net.predict(X)[:, 0], rtol=1e-9)
-    np.testing.assert_array_equal(table[:, 1], net.predict(X)[:, 0] > 0.5)
-    # features only, predictions to stdout
+    status, out, _ = run(capsys, "predict", str(model), str(moons_csv), "-o", str(preds))
+    assert status == 0 and "wrote 120 predictions" in out
+    rows = list(csv.reader(open(preds)))
+    assert rows[0] == ["label", "proba_0", "proba_1"]
+    X = np.loadtxt(moons_csv, delimiter=",", skiprows=1)
+    p1 = trained.predict_proba({"x1": X[:, 0], "x2": X[:, 1]})[:, 1]
+    np.testing.assert_allclose([float(r[2]) for r in rows[1:]], p1, rtol=1e-5)
+    assert [int(r[0]) for r in rows[1:]] == (p1 > 0.5).astype(int).tolist()
+    accuracy = float(re.search(r"accuracy ([\d.]+)", out).group(1))
+    assert accuracy == pytest.approx(np.mean((p1 > 0.5) == X[:, 2]), abs=1e-4)
+    # features only, in another order, predictions to stdout
     features = tmp_path / "features.csv"
-    np.savetxt(features, X, delimiter=",")
+    np.savetxt(features, X[:, [1, 0]], delimiter=",", header="x2,x1", comments="")
     status, out, err = run(capsys, "predict", str(model), str(features))
-    assert status == 0 and out.splitlines()[0] == "probability,prediction"
-    assert len(out.splitlines()) == 121 and err == ""
+    assert status == 0 and out.splitlines()[0] == "label,proba_0,proba_1" and err == ""
+    assert [float(r[2]) for r in csv.reader(out.splitlines()[1:])] == \
+        [float(r[2]) for r in rows[1:]]
 
 
 def test_train_classes_and_regression(capsys, tmp_path):
     X, y = fp.data.spirals(90, seed=0)
-    classes = tmp_path / "spirals.csv"
+    classes = tmp_path / "spirals.csv"  # no header: columns are named 0, 1, 2
     np.savetxt(classes, np.column_stack([X, y]), delimiter=",", fmt="%.6g")
     status, out, _ = run(capsys, "train", str(classes), "--target", "2", "--epochs", "3",
                          "-o", str(tmp_path / "s.npz"), "--engine", "numpy")
-    assert status == 0 and "loss cross_entropy (3 classes)" in out
-    status, out, _ = run(capsys, "predict", str(tmp_path / "s.npz"), str(classes),
-                         "--target", "2")
-    assert status == 0 and out.splitlines()[0] == "p_0,p_1,p_2,prediction"
+    assert status == 0 and "3 classes (0, 1, 2); loss cross_entropy" in out
+    status, out, _ = run(capsys, "predict", str(tmp_path / "s.npz"), str(classes))
+    assert status == 0 and out.splitlines()[0] == "2,proba_0,proba_1,proba_2"
+    # class ids far apart are still three classes, not eleven outputs
+    sparse = tmp_path / "sparse.csv"
+    sparse.write_text("x,grade\n" + "".join(f"{i},{[0, 5, 10][i % 3]}\n" for i in range(30)))
+    status, out, _ = run(capsys, "train", str(sparse), "--target", "grade", "--epochs", "2",
+                         "-o", str(tmp_path / "g.npz"))
+    assert status == 0 and "3 classes (0, 5, 10)" in out
+    assert fp.load(tmp_path / "g.npz").network.sizes[-1] == 3
     regression = tmp_path / "reg.csv"
-    np.savetxt(regression, np.column_stack([X, np.sin(X[:, 0])]), delimiter=",")
-    status, out, _ = run(capsys, "train", str(regression), "--target", "-1", "--epochs", "3",
-                         "--optimizer", "sgd", "--val-split", "0", "--hidden", "none",
+    target = 100 + 50 * np.sin(X[:, 0])
+    np.savetxt(regression, np.column_stack([X, target]), delimiter=",", header="a,b,t",
+               comments="")
+    status, out, _ = run(capsys, "train", str(regression), "--target", "-1", "--epochs",
+                         "3", "--optimizer", "sgd", "--val-split", "0", "--hidden", "none",
                          "-o", str(tmp_path / "r.npz"), "--engine", "numpy")
-    assert status == 0 and "loss mse" in out and "validation" not in out
-    assert fp.load(tmp_path / "r.npz").sizes == (2, 1)
+    assert status == 0 and "target 't': numeric (mean" in out and "loss mse" in out
+    assert "validation" not in out and re.search(r"train R² -?[\d.]+, RMSE [\d.]+, MAE", out)
+    model = fp.load(tmp_path / "r.npz")
+    assert model.network.sizes == (2, 1) and model.classes_ is None
+    status, out, err = run(capsys, "predict", str(tmp_path / "r.npz"), str(regression))
+    predicted = np.array([float(v) for v in out.splitlines()[1:]])
+    np.testing.assert_allclose(predicted, model.predict(regression), rtol=1e-9)
+    rmse = float(np.sqrt(np.mean((predicted - target) ** 2)))
+    assert f"RMSE {rmse:.4g}" in err and "R² " in err and "MAE " in err
+
+
+def test_train_on_a_raw_csv_with_text_gaps_booleans_and_semicolons(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    n = 240
+    kind = rng.choice(["red", "green", "blue"], n)
+    size = rng.normal(10, 3, n)
+    label = np.where((kind == "red") | (size > 12), "yes", "no")
+    rows = ["kind;size;flag;label"]
+    for i in range(n):
+        size_cell = "NA" if i % 17 == 0 else f"{size[i]:.3f}"
+        kind_cell = "" if i % 23 == 0 else f'"{kind[i]}"'
+        rows.append(f"{kind_cell};{size_cell};{['True', 'False'][i % 2]};{label[i]}")
+    path = tmp_path / "raw.csv"
+    path.write_bytes(("\ufeff" + "\r\n".join(rows) + "\r\n\r\n").encode("utf-8"))
+    model = tmp_path / "m.npz"
+    status, out, err = run(capsys, "train", str(path), "--target", "label", "--epochs",
+                           "60", "--hidden", "16", "--lr", "0.01", "-o", str(model))
+    assert status == 0, err
+    assert "2 classes (no, yes); loss bce; 3 feature columns" in out
+    held_out = float(re.search(r"validation accuracy ([\d.]+)", out).group(1))
+    assert held_out > 0.85
+    status, out, _ = run(capsys, "info", str(model))
+    assert "kind: categorical, 3 categories (blue, green, red)" in out
+    assert "size: numeric" in out and "missing indicator" in out and "flag: boolean" in out
+    # reordered, an extra column, the target gone: predictions by name
+    other = tmp_path / "other.csv"
+    other.write_text("extra,flag,size,kind\n1,true,15,green\n2,false,5,red\n3,,NA,purple\n")
+    status, out, _ = run(capsys, "predict", str(model), str(other))
+    assert status == 0 and out.splitlines()[0] == "label,proba_no,proba_yes"
+    assert [r.split(",")[0] for r in out.splitlines()[1:3]] == ["yes", "yes"]
+    missing = tmp_path / "missing.csv"
+    missing.write_text("flag,kind\ntrue,red\n")
+    fails(capsys, 1, "predict", str(model), str(missing), match=r"lacks the column\(s\) "
+          r"\['size'\]")
+    forced = tmp_path / "forced.csv"  # a forced delimiter reads the file as one column
+    fails(capsys, 1, "train", str(path), "--target", "label", "--delimiter", ",", "-o",
+          str(forced), match="no column named 'label'")
+    assert not forced.exists()
+
+
+def test_a_network_file_predicts_by_column_name(capsys, tmp_path):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(40, 2)), columns=["a", "b"])
+    net = fp.Network([2, 1], seed=0)
+    net.fit(frame, (frame["a"] > 0).astype(float), epochs=2)
+    net.save(tmp_path / "n.npz")
+    path = tmp_path / "x.csv"
+    frame[["b", "a"]].assign(other=1.0).to_csv(path, index=False)
+    status, out, _ = run(capsys, "predict", str(tmp_path / "n.npz"), str(path))
+    assert status == 0 and out.splitlines()[0] == "probability,prediction"
+    expected = net.predict(frame)[:, 0]
+    np.testing.assert_allclose([float(r.split(",")[0]) for r in out.splitlines()[1:]],
+                               expected, rtol=1e-9)
+    frame[["b"]].to_csv(path, index=False)
+    fails(capsys, 1, "predict", str(tmp_path / "n.npz"), str(path),
+          match=r"lacks the column\(s\) \['a'\]")
 
 
 def test_bad_arguments_and_files(capsys, tmp_path, moons_csv):
-    csv, model = str(moons_csv), str(tmp_path / "m.npz")
-    fails(capsys, 2, "train", csv, match="--target")
+    csv_, model = str(moons_csv), str(tmp_path / "m.npz")
+    fails(capsys, 2, "train", csv_, match="--target")
     fails(capsys, 1, "train", str(tmp_path / "none.csv"), "--target", "y", match="not a file")
-    fails(capsys, 1, "train", csv, "--target", "nope", match="no column named 'nope'")
-    fails(capsys, 2, "train", csv, "--target", "label", "--hidden", "0,3", match="--hidden")
-    fails(capsys, 2, "train", csv, "--target", "label", "--epochs", "many", match="--epochs")
-    fails(capsys, 1, "train", csv, "--target", "label", "--epochs", "-1", match="epochs")
-    fails(capsys, 2, "train", csv, "--target", "label", "--val-split", "1.5",
+    fails(capsys, 1, "train", csv_, "--target", "nope", match="no column named 'nope'")
+    fails(capsys, 1, "train", csv_, "--target", "9", match="--target 9: .* has 3 columns")
+    fails(capsys, 2, "train", csv_, "--target", "label", "--hidden", "0,3", match="--hidden")
+    fails(capsys, 2, "train", csv_, "--target", "label", "--epochs", "many", match="--epochs")
+    fails(capsys, 2, "train", csv_, "--target", "label", "--epochs", "0", match="--epochs")
+    fails(capsys, 2, "train", csv_, "--target", "label", "--val-split", "1.5",
           match="--val-split")
-    fails(capsys, 2, "train", csv, "--target", "label", "--optimizer", "lbfgs",
+    fails(capsys, 2, "train", csv_, "--target", "label", "--optimizer", "lbfgs",
           match="invalid choice")
-    fails(capsys, 1, "train", csv, "--target", "label", "-o", str(tmp_path / "no" / "m.npz"),
+    fails(capsys, 1, "train", csv_, "--target", "label", "--categorical", "nope",
+          match="column 'nope'")
+    fails(capsys, 1, "train", csv_, "--target", "label", "--loss", "mse", "--task",
+          "classification", match="does not fit")
+    fails(capsys, 1, "train", csv_, "--target", "label", "-o", str(tmp_path / "no" / "m.npz"),
           match="does not exist")
-    fails(capsys, 1, "info", csv, match="not a readable fastprop model")
+    text = tmp_path / "text.csv"
+    text.write_text("x,y\n1,a\n2,b\n3,a\n")
+    fails(capsys, 1, "train", str(text), "--target", "y", "--task", "regression",
+          match="'y' is not numeric")
+    one = tmp_path / "one.csv"
+    one.write_text("x,y\n1,a\n2,a\n3,a\n")
+    fails(capsys, 1, "train", str(one), "--target", "y", "--val-split", "0",
+          match="single class")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("x,z,y\n1,,a\n2,NA,b\n3,,a\n")
+    fails(capsys, 1, "train", str(empty), "--target", "y", "--val-split", "0",
+          match="column 'z' has no values")
+    assert not os.path.exists(model)
+    fails(capsys, 1, "info", csv_, match="not a readable fastprop model")
     fails(capsys, 1, "info", str(tmp_path / "missing.npz"), match="not a file")
-    run(capsys, "train", csv, "--target", "label", "--epochs", "1", "-o", model)
-    fails(capsys, 1, "predict", model, csv, match="use --target")
+    run(capsys, "train", csv_, "--target", "label", "--epochs", "1", "-o", model)
     bad = tmp_path / "bad.csv"
-    bad.write_text("a,b\n1,2\nx,y\n")
-    fails(capsys, 1, "predict", model, str(bad), match="not a numeric CSV")
+    bad.write_text("x1,x2\n1,2\nx,y\n")
+    fails(capsys, 1, "predict", model, str(bad), match="'x' is not a number")
+    fails(capsys, 1, "predict", model, csv_, "--target", "nope", match="no such column")
     fails(capsys, 2, "predict", model, match="required")
 
 

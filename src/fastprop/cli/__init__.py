@@ -106,12 +106,23 @@ def _parser() -> _Parser:
     e.set_defaults(func=_explain)
 
     t = sub.add_parser("train", parents=[engine, progress], help="train on a CSV file")
-    t.add_argument("csv", help="numeric CSV file (a header row is optional)")
-    t.add_argument("--target", required=True, help="target column: name or index")
+    t.add_argument("csv", help="CSV file: a header row, then one row per sample; text, "
+                   "true/false and empty or NA cells are fine")
+    t.add_argument("--target", required=True, help="the column to predict: its name (or "
+                   "its position, 0 first, -1 last)")
+    t.add_argument("--delimiter", help="the CSV's delimiter (default: sniffed among , ; "
+                   "tab |)")
+    t.add_argument("--categorical", metavar="COL,...", help="columns to one-hot even if "
+                   "they hold numbers")
+    t.add_argument("--numeric", metavar="COL,...", help="columns to read as numbers")
+    t.add_argument("--task", choices=["auto", "classification", "regression"],
+                   default="auto", help="auto: classes for text, true/false or at most 20 "
+                   "distinct integers; else regression")
     t.add_argument("--hidden", default="64,64", help="hidden layer sizes ('none': none)")
     t.add_argument("--activation", default="relu", help="hidden activation")
     t.add_argument("--loss", choices=list(LOSSES),
-                   help="default: bce for 0/1 targets, cross_entropy for class ids, else mse")
+                   help="default: bce for two classes, cross_entropy for more, mse for a "
+                   "number")
     t.add_argument("--epochs", type=int, default=50, help="epochs to train")
     t.add_argument("--batch-size", type=int, default=32, help="samples per step")
     t.add_argument("--lr", type=float, help="learning rate (adam 0.001, sgd 0.01)")
@@ -129,7 +140,9 @@ def _parser() -> _Parser:
     r.add_argument("model")
     r.add_argument("csv")
     r.add_argument("-o", "--output", help="CSV file for the predictions (default: stdout)")
-    r.add_argument("--target", help="target column to leave out (and score against)")
+    r.add_argument("--target", help="the column holding the truth, to score against "
+                   "(default: the model's target, when the file has it)")
+    r.add_argument("--delimiter", help="the CSV's delimiter (default: sniffed)")
     r.set_defaults(func=_predict)
 
     i = sub.add_parser("info", help="describe a saved model")

@@ -1,8 +1,9 @@
 """``fastprop train``, ``predict`` and ``info``: models from CSV files, saved and used.
 
-``train`` fits a network to a numeric CSV file and saves it; ``predict`` writes a saved
-model's predictions for a CSV file (and scores them with ``--target``); ``info``
-describes a saved model.
+``train`` fits a ``TabularModel`` to a CSV file as it comes (text, booleans, missing
+cells) and saves it; ``predict`` writes a saved model's predictions for a CSV file,
+matching its columns by name, and scores them when the file has the target column;
+``info`` describes a saved model: its columns, its target and its network.
 """
 
 from __future__ import annotations
@@ -18,46 +19,91 @@ from ._common import UsageError, parse_sizes
 
 
 def _train(args) -> int:
-    from ..dataset import Dataset
-    from ..network import Network
-    from ..optim import by_name
+    from ..tabular import TabularModel, read_table, split_table
 
     if args.plot:
         from .explain import _need_matplotlib
 
         _need_matplotlib("--plot")
     if args.epochs < 1:
-        raise ValueError(f"--epochs must be at least 1, got {args.epochs}")
+        raise UsageError(f"--epochs must be at least 1, got {args.epochs}")
     if not 0 <= args.val_split < 1:
         raise UsageError(f"--val-split must be in [0, 1), got {args.val_split}")
     folder = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(folder):
         raise ValueError(f"-o {args.output}: directory {folder} does not exist")
-    ds = Dataset.from_csv(args.csv, target=args.target, dtype=args.dtype)
-    loss, n_out, why = _choose_loss(ds.y, args.loss)
-    print(f"{args.csv}: {len(ds)} rows, {ds.n_features} features, target "
-          f"{', '.join(ds.target_names or ())}; loss {loss} ({why})")
     hidden = parse_sizes(args.hidden, "--hidden", allow_empty=True)
-    net = Network([ds.n_features, *hidden, n_out], activation=args.activation, loss=loss,
-                  seed=args.seed, dtype=args.dtype, engine=args.engine)
-    train, val = (ds, None) if args.val_split == 0 else ds.split(args.val_split, args.seed)
-    optimizer = by_name(args.optimizer, args.lr)
+    model = TabularModel(hidden=hidden, activation=args.activation, epochs=args.epochs,
+                         batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
+                         loss=args.loss, task=args.task, categorical=_names(args.categorical),
+                         numeric=_names(args.numeric), dtype=args.dtype, seed=args.seed,
+                         engine=args.engine)
+    table = read_table(args.csv, args.csv, args.delimiter)
+    target = _target_column(table, args.target, args.csv)
+    table, dropped = _drop_missing_targets(table, target)
+    train, val = (table, None) if args.val_split == 0 else \
+        split_table(table, args.val_split, args.seed)
+    n_rows, n_val = len(table[target]), 0 if val is None else len(val[target])
+    held = f"; {n_val} held out for validation" if n_val else ""
+    gaps = f" ({_count(dropped, 'row')} without a target left out)" if dropped else ""
+    print(f"{args.csv}: {_count(n_rows, 'row')}{gaps}, {_count(len(table), 'column')}{held}",
+          flush=True)
     start = time.perf_counter()
-    history = net.fit(train, epochs=args.epochs, batch_size=args.batch_size,
-                      optimizer=optimizer, seed=args.seed, validation_data=val,
-                      progress=args.progress)
+    model.fit(train, target, validation_data=val, progress=args.progress)
     seconds = time.perf_counter() - start
-    net.save(args.output)
-    parts = [f"train {_metrics(net.evaluate(train))}"]
+    print(f"target {target!r}: {_describe_target(model)}; loss {model.loss_name}; "
+          f"{_count(len(model.columns), 'feature column')} → "
+          f"{_count(model.network.sizes[0], 'input')}")
+    model.save(args.output)
+    parts = [f"train {_metrics(model.evaluate(train, target))}"]
     if val is not None:
-        parts.append(f"validation {_metrics(net.evaluate(val))}")
-    print(f"{net!r}: {' · '.join(parts)} · {_count(len(history.loss), 'epoch')} in "
-          f"{_duration(seconds)} "
+        parts.append(f"validation {_metrics(model.evaluate(val, target))}")
+    print(f"{model.network!r}: {' · '.join(parts)} · "
+          f"{_count(len(model.history.loss), 'epoch')} in {_duration(seconds)} "
           f"· saved {args.output}")
     if args.plot:
-        history.plot(args.plot)
+        model.history.plot(args.plot)
         print(f"loss curve: {args.plot}")
     return 0
+
+
+def _drop_missing_targets(table: dict, target: str) -> tuple[dict, int]:
+    """The rows whose target is present, and how many were not."""
+    from ..tabular._columns import is_missing
+
+    keep = [i for i, v in enumerate(table[target]) if not is_missing(v)]
+    if len(keep) == len(table[target]):
+        return table, 0
+    if not keep:
+        raise ValueError(f"target column {target!r} has no values (every cell is missing)")
+    return {k: [v[i] for i in keep] for k, v in table.items()}, len(table[target]) - len(keep)
+
+
+def _names(text: str | None) -> list[str]:
+    return [] if not text else [n.strip() for n in text.split(",") if n.strip()]
+
+
+def _target_column(table: dict, target: str, path: str) -> str:
+    """The target's column name: a name, or a position (negative from the end)."""
+    if target in table:
+        return target
+    names = list(table)
+    try:
+        position = int(target)
+    except ValueError:
+        raise ValueError(f"{path} has no column named {target!r}; its columns are "
+                         f"{names}") from None
+    if not -len(names) <= position < len(names):
+        raise ValueError(f"--target {target}: {path} has {len(names)} columns")
+    return names[position]
+
+
+def _describe_target(model) -> str:
+    if model.classes_ is None:
+        return f"numeric (mean {model.y_mean:.4g}, std {model.y_std:.4g})"
+    labels = [str(c) for c in model.classes_.tolist()]
+    shown = ", ".join(labels[:10]) + (", …" if len(labels) > 10 else "")
+    return f"{len(labels)} classes ({shown})"
 
 
 def _count(n: int, noun: str) -> str:
@@ -71,41 +117,17 @@ def _duration(seconds: float) -> str:
         if seconds < 10 else f"{seconds:.0f} s"
 
 
-def _choose_loss(y, loss):
-    """The loss for these targets, the number of outputs, and why."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        return loss or "mse", y.shape[1], f"{y.shape[1]} target columns"
-    values = np.unique(y)
-    integral = bool(np.all(values == np.round(values))) and values.min() >= 0
-    if loss == "cross_entropy" or (loss is None and integral and 2 < len(values) <= 100):
-        if not integral:
-            raise ValueError("--loss cross_entropy needs class ids 0, 1, 2, … in the target")
-        n_classes = int(values.max()) + 1
-        if n_classes > 2 * len(values) + 10:  # ids far apart: not 0 … k−1
-            raise ValueError(
-                f"--target: class ids must be 0, 1, …, k−1, but {len(values)} distinct "
-                f"values reach {values.max():.0f} ({n_classes:,} outputs); renumber "
-                "the classes, or give --loss mse for a numeric target")
-        return "cross_entropy", n_classes, f"{len(values)} classes"
-    if loss == "bce" or (loss is None and integral and values.max() <= 1):
-        return "bce", 1, "targets 0/1"
-    return loss or "mse", 1, "numeric target"
+#: How the command line names a score.
+SCORE_NAMES = {"r2": "R²", "rmse": "RMSE", "mae": "MAE"}
 
 
 def _metrics(scores: dict) -> str:
-    return ", ".join(f"{k} {v:.4f}" for k, v in scores.items())
-
-
-def _read_csv(path: str):
-    """Header names (or None) and a 2-D float array from a numeric CSV file."""
-    from ..dataset import read_numeric_csv
-
-    return read_numeric_csv(path)
+    return ", ".join(f"{SCORE_NAMES.get(k, k)} {v:.4g}" if k in ("rmse", "mae") else
+                     f"{SCORE_NAMES.get(k, k)} {v:.4f}" for k, v in scores.items())
 
 
 def _predict(args) -> int:
-    from ..dataset import Dataset
+    from ..dataset import read_numeric_csv
     from ..loading import load
 
     if args.output and os.path.exists(args.output) and os.path.exists(args.model) and \
@@ -115,15 +137,21 @@ def _predict(args) -> int:
     net = load(args.model, engine=args.engine)
     if not hasattr(net, "sizes"):  # a TabularModel: raw columns, matched by name
         return _predict_table(args, net)
+    names, data = read_numeric_csv(args.csv, delimiter=args.delimiter or ",")
+    names = names or [str(j) for j in range(data.shape[1])]
+    y = None
     if args.target is not None:
-        ds = Dataset.from_csv(args.csv, target=args.target, dtype=net.dtype.name)
-        X, y = ds.X, ds.y
-    else:
-        X, y = _read_csv(args.csv)[1], None
-    if X.shape[1] != net.sizes[0]:
-        raise ValueError(f"{args.csv} has {X.shape[1]} feature columns but the model takes "
-                         f"{net.sizes[0]}" + ("" if y is not None else
-                                              " (use --target to leave out the target column)"))
+        column = names.index(_target_column(dict.fromkeys(names), args.target, args.csv))
+        y, data = data[:, column], np.delete(data, column, axis=1)
+        names = names[:column] + names[column + 1:]
+    wanted = net.feature_names_in_
+    if wanted is not None:  # the columns it was fitted on, by name
+        absent = [n for n in wanted if n not in names]
+        if absent:
+            raise ValueError(f"{args.csv} lacks the column(s) {absent} that the model was "
+                             "trained on")
+        data = data[:, [names.index(n) for n in wanted]]
+    X = data
     out = net.predict(X)
     targets = LOSSES[net.loss_name].targets
     if targets == "probability":
@@ -163,22 +191,27 @@ def _write_predictions(args, header: list, rows: list):
 
 def _predict_table(args, model) -> int:
     """``fastprop predict`` with a TabularModel: the target column with the predicted
-    labels (and, for classifiers, one ``proba_<label>`` column per class)."""
+    labels (and, for classifiers, one ``proba_<label>`` column per class); scores when
+    the file has the target column."""
     from ..tabular import read_table
 
-    table = read_table(args.csv)
-    truth = table.pop(args.target or model.target, None)
-    predicted = model.predict(table)
-    header, columns = [model.target], [predicted.tolist()]
+    table = read_table(args.csv, args.csv, args.delimiter)
+    target = args.target or model.target
+    if args.target is not None and args.target not in table:
+        raise ValueError(f"--target {args.target}: {args.csv} has no such column")
+    truth = table.pop(target, None)
+    header = [model.target]
     if model.classes_ is not None:
         proba = model.predict_proba(table)
+        labels = model.classes_[proba.argmax(axis=1)].tolist()
         header += [f"proba_{c}" for c in model.classes_.tolist()]
-        columns += [[f"{p:.6g}" for p in col] for col in proba.T]
+        columns = [labels] + [[f"{p:.6g}" for p in col] for col in proba.T]
+    else:
+        columns = [[f"{v:.10g}" for v in model.predict(table)]]
     report = _write_predictions(args, header, list(zip(*columns)))
     if truth is not None:
-        data = dict(table, **{model.target: truth})
-        name = "accuracy" if model.classes_ is not None else "R²"
-        print(f"{args.csv}: {name} {model.score(data):.4f}", file=report)
+        print(f"{args.csv}: {_metrics(model.evaluate(dict(table, **{target: truth}), target))}",
+              file=report)
     return 0
 
 

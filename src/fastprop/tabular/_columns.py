@@ -6,6 +6,9 @@ A cell is *missing* when it is None, NaN, or (in text) one of ``MISSING`` — ""
 "N/A", "nan", "NaN", "null", "None". A column is *boolean* when every present value is
 True/False (or the text "true"/"false", any case), *numeric* when every present value
 is a number, else *categorical* (its values compared as text).
+
+A CSV file's first row is its header, unless every cell of it is a number: then the file
+has no header and its columns are named by position, "0", "1", … (as pandas names them).
 """
 
 from __future__ import annotations
@@ -69,11 +72,19 @@ def guess_kind(values: list) -> str:
     return "categorical"
 
 
-def read_table(data, name: str = "data") -> dict[str, list]:
-    """``{column: [values]}`` from a DataFrame, a mapping of 1-D values, or a CSV path
-    (delimiter sniffed among , ; tab |; a BOM, CRLF, quotes and blank lines are fine)."""
+def read_table(data, name: str = "data", delimiter: str | None = None) -> dict[str, list]:
+    """``{column: [values]}`` from a DataFrame, a mapping of 1-D values, or a CSV path.
+
+    A CSV's delimiter is sniffed among , ; tab | unless ``delimiter`` is given; a BOM,
+    CRLF line ends, quoted cells and blank lines are fine.
+
+    Examples
+    --------
+    >>> read_table({"x": [1.5, 2.0], "colour": ["red", None]})
+    {'x': [1.5, 2.0], 'colour': ['red', None]}
+    """
     if isinstance(data, (str, os.PathLike)):
-        return _read_csv(os.fspath(data), name)
+        return _read_csv(os.fspath(data), name, delimiter)
     if hasattr(data, "columns") and hasattr(data, "__getitem__"):  # a DataFrame
         return {str(c): list(data[c].to_numpy(dtype=object)) for c in data.columns}
     if isinstance(data, dict):
@@ -91,7 +102,29 @@ def read_table(data, name: str = "data") -> dict[str, list]:
                     f"values, or a CSV path; got {type(data).__name__}")
 
 
-def _read_csv(path: str, name: str) -> dict[str, list]:
+def split_table(table: dict[str, list], fraction: float, seed: int = 0):
+    """``(rest, held_out)``: ``round(fraction · rows)`` rows, drawn with ``seed``, held out.
+
+    Examples
+    --------
+    >>> rest, held_out = split_table({"x": list(range(10))}, 0.2, seed=0)
+    >>> len(rest["x"]), len(held_out["x"])
+    (8, 2)
+    """
+    from ..shuffle import epoch_order
+
+    n = len(next(iter(table.values()))) if table else 0
+    n_out = int(round(fraction * n))
+    if not 0 < fraction < 1 or n_out < 1 or n_out > n - 1:
+        raise ValueError(f"a held-out fraction of {fraction} of {n} rows leaves an empty "
+                         "part")
+    order = epoch_order(n, seed, 0)
+    keep, out = np.sort(order[: n - n_out]), np.sort(order[n - n_out:])
+    return ({k: [v[i] for i in keep] for k, v in table.items()},
+            {k: [v[i] for i in out] for k, v in table.items()})
+
+
+def _read_csv(path: str, name: str, delimiter: str | None = None) -> dict[str, list]:
     if not os.path.isfile(path):
         raise ValueError(f"{name}: {path!r} is not a file")
     try:
@@ -102,12 +135,17 @@ def _read_csv(path: str, name: str) -> dict[str, list]:
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise ValueError(f"{path}: the file is empty")
-    try:
-        dialect = csv.Sniffer().sniff("\n".join(lines[:50]), delimiters=",;\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
+    if delimiter is None:
+        try:
+            delimiter = csv.Sniffer().sniff("\n".join(lines[:50]),
+                                            delimiters=",;\t|").delimiter
+        except csv.Error:
+            delimiter = ","
+    elif len(delimiter) != 1:
+        raise ValueError(f"delimiter must be one character, got {delimiter!r}")
     rows = list(csv.reader(lines, delimiter=delimiter))
+    if all(_number(cell) is not None for cell in rows[0]):  # no header row
+        rows.insert(0, [str(j) for j in range(len(rows[0]))])
     header = [h.strip() for h in rows[0]]
     if len(set(header)) != len(header):
         twice = sorted({h for h in header if header.count(h) > 1})

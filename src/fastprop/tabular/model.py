@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._limits import check_bytes
 from .._validation import check_int
-from ._columns import ColumnSchema, guess_kind, is_missing, read_table
+from ._columns import ColumnSchema, _bool, _number, guess_kind, is_missing, read_table
 
 #: Integer targets with at most this many distinct values are classes (task="auto").
 MAX_AUTO_CLASSES = 20
@@ -30,13 +31,31 @@ class TabularModel:
     optimizer : {"adam", "sgd"}, default "adam"
     lr : float, optional
         Default: the optimizer's (Adam 1e-3, SGD 0.01).
+    loss : str, optional
+        Default: from the target — "bce" for two classes, "cross_entropy" for more,
+        "mse" for a number. A regression loss makes the task a regression; "bce" needs
+        two classes; "cross_entropy" takes two or more (one output per class).
     task : {"auto", "classification", "regression"}, default "auto"
         "auto": classification for text, boolean, or integer targets with at most 20
         distinct values; else regression.
     categorical, numeric : sequence of str
         Columns whose kind overrides the guess.
+    dtype : {"float64", "float32"}, default "float64"
+        The network's parameters and features.
     seed : int, default 0
+        Seeds the weights and the order of the samples.
     engine : {"cython", "numpy"}, default "cython"
+
+    Attributes
+    ----------
+    columns : list of ColumnSchema
+        One per feature column, in the order their features enter the network.
+    target : str
+    classes_ : ndarray or None
+        The class labels, sorted; None for a regression.
+    network : Network
+    history : History
+        The training history of the last ``fit``.
 
     Examples
     --------
@@ -50,16 +69,30 @@ class TabularModel:
 
     def __init__(self, hidden=(64, 64), activation: str = "relu", epochs: int = 50,
                  batch_size: int = 32, optimizer: str = "adam", lr: float | None = None,
-                 task: str = "auto", categorical=(), numeric=(), seed: int = 0,
-                 engine: str = "cython"):
+                 loss: str | None = None, task: str = "auto", categorical=(), numeric=(),
+                 dtype: str = "float64", seed: int = 0, engine: str = "cython"):
+        from ..activations import ACTIVATIONS
+        from ..losses import LOSSES
+
         if task not in ("auto", "classification", "regression"):
             raise ValueError(f"task must be 'auto', 'classification' or 'regression', "
                              f"got {task!r}")
+        if loss is not None and loss not in LOSSES:
+            raise ValueError(f"loss must be one of {list(LOSSES)}, got {loss!r}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, got "
+                             f"{activation!r}")
+        if str(dtype) not in ("float64", "float32"):
+            raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
         self.hidden = tuple(check_int(h, "hidden", minimum=1) for h in hidden)
+        between = zip(self.hidden[:-1], self.hidden[1:])  # the least the network holds
+        n_params = sum(a * b + b for a, b in between) + sum(self.hidden[-1:])
+        check_bytes(n_params * np.dtype(str(dtype)).itemsize, f"{n_params:,} parameters",
+                    "hidden")
         self.activation, self.task, self.seed, self.engine = activation, task, seed, engine
         self.epochs = check_int(epochs, "epochs", minimum=1)
         self.batch_size = check_int(batch_size, "batch_size", minimum=1)
-        self.optimizer, self.lr = optimizer, lr
+        self.optimizer, self.lr, self.loss, self.dtype = optimizer, lr, loss, str(dtype)
         self.categorical, self.numeric = tuple(categorical), tuple(numeric)
         self.columns: list[ColumnSchema] = []
         self.target: str | None = None
@@ -73,13 +106,31 @@ class TabularModel:
             "not fitted"
         return f"TabularModel(hidden={self.hidden}, {state})"
 
+    @property
+    def loss_name(self) -> str | None:
+        """The loss the network was trained with (None before ``fit``)."""
+        return None if self.network is None else self.network.loss_name
+
     # ----------------------------------------------------------------- fitting
-    def fit(self, data, target: str) -> TabularModel:
-        """Learn the schema from ``data`` (a DataFrame, a mapping of column → values, or a
-        CSV path) and train the network to predict column ``target``."""
+    def fit(self, data, target: str, *, validation_data=None,
+            progress: bool | str = False) -> TabularModel:
+        """Learn the schema from ``data`` and train the network to predict ``target``.
+
+        Parameters
+        ----------
+        data : pandas DataFrame, mapping of column name → 1-D values, or CSV path
+        target : str
+            The column to predict; every other column is a feature.
+        validation_data : same kinds as ``data``, optional
+            Rows held out from training (with the target column), evaluated after every
+            epoch into ``history.val_loss`` / ``val_accuracy``.
+        progress : bool or "auto", default False
+            Show a progress bar over epochs ("auto": only on a terminal).
+        """
         from ..network import Network
         from ..optim import by_name
 
+        optimizer = by_name(self.optimizer, self.lr)
         table = read_table(data)
         if target not in table:
             raise ValueError(f"target column {target!r} is not in the data; columns are "
@@ -97,50 +148,24 @@ class TabularModel:
         kinds = {**{n: "categorical" for n in self.categorical},
                  **{n: "numeric" for n in self.numeric}}
         columns = [ColumnSchema.learn(n, v, kinds.get(n)) for n, v in table.items()]
-        classes, Y, loss, n_out, y_mean, y_std = self._target(target, y_raw)
-        X = _features(columns, table, len(y_raw))
-        optimizer = by_name(self.optimizer, self.lr)
-        net = Network([X.shape[1], *self.hidden, n_out], activation=self.activation,
-                      loss=loss, seed=self.seed, engine=self.engine)
-        history = net.fit(X, Y, epochs=self.epochs, batch_size=self.batch_size,
-                          optimizer=optimizer, seed=self.seed)
-        self.columns, self.target, self.classes_ = columns, target, classes
-        self.y_mean, self.y_std, self.network, self.history = y_mean, y_std, net, history
+        goal = _Target.learn(target, y_raw, self.task, self.loss)
+        X = _features(columns, table, len(y_raw), self.dtype)
+        validation = None
+        if validation_data is not None:
+            held = read_table(validation_data, "validation_data")
+            if target not in held:
+                raise ValueError(f"validation_data has no column {target!r} (the target)")
+            truth = held.pop(target)
+            validation = (_features(columns, held, len(truth), self.dtype),
+                          goal.encode(truth, "validation_data"))
+        net = Network([X.shape[1], *self.hidden, goal.n_outputs], activation=self.activation,
+                      loss=goal.loss, seed=self.seed, dtype=self.dtype, engine=self.engine)
+        history = net.fit(X, goal.encode(y_raw), epochs=self.epochs,
+                          batch_size=self.batch_size, optimizer=optimizer, seed=self.seed,
+                          validation_data=validation, progress=progress)
+        self.columns, self.target, self.classes_ = columns, target, goal.classes
+        self.y_mean, self.y_std, self.network, self.history = goal.mean, goal.std, net, history
         return self
-
-    def _target(self, name, values):
-        kind = guess_kind(values)
-        numbers = None if kind != "numeric" else np.array([float(v) for v in values])
-        integral = numbers is not None and bool(np.all(numbers == np.round(numbers)))
-        task = self.task
-        if task == "auto":
-            classify = kind != "numeric" or (integral and
-                                             len(set(numbers)) <= MAX_AUTO_CLASSES)
-            task = "classification" if classify else "regression"
-        if task == "regression":
-            if numbers is None:
-                raise ValueError(f"target column {name!r} is not numeric: it cannot be a "
-                                 "regression target (task='classification'?)")
-            mean, std = float(numbers.mean()), float(numbers.std()) or 1.0
-            return None, (numbers - mean) / std, "mse", 1, mean, std
-        if kind == "boolean":
-            labels = [str(v).strip().lower() == "true" if isinstance(v, str) else bool(v)
-                      for v in values]
-        elif integral:
-            labels = [int(v) for v in numbers]
-        elif numbers is not None:
-            labels = [float(v) for v in numbers]
-        else:
-            labels = [str(v).strip() for v in values]
-        classes = np.array(sorted(set(labels)))
-        if len(classes) < 2:
-            raise ValueError(f"target column {name!r} has a single class "
-                             f"({classes[0]!r}): nothing to learn")
-        index = {c: i for i, c in enumerate(classes.tolist())}
-        ids = np.array([index[v] for v in labels])
-        if len(classes) == 2:
-            return classes, ids.astype(float), "bce", 1, 0.0, 1.0
-        return classes, ids, "cross_entropy", len(classes), 0.0, 1.0
 
     # ------------------------------------------------------------- predicting
     def _check_fitted(self):
@@ -153,7 +178,12 @@ class TabularModel:
         self._check_fitted()
         table = read_table(data)
         n = len(next(iter(table.values()))) if table else 0
-        return _features(self.columns, table, n)
+        return _features(self.columns, table, n, self.network.dtype.name)
+
+    def feature_names(self) -> list[str]:
+        """The name of each of the network's inputs, e.g. ``island=Dream``."""
+        self._check_fitted()
+        return [name for c in self.columns for name in c.feature_names()]
 
     def predict_proba(self, data) -> np.ndarray:
         """Class probabilities, one column per class of ``classes_``."""
@@ -167,26 +197,51 @@ class TabularModel:
         """Predicted labels (as they were written), or numbers for a regression."""
         self._check_fitted()
         if self.classes_ is None:
-            return self.network.predict(self.transform(data))[:, 0] * self.y_std + \
-                self.y_mean
+            return self.network.predict(self.transform(data))[:, 0].astype(np.float64) * \
+                self.y_std + self.y_mean
         return self.classes_[self.predict_proba(data).argmax(axis=1)]
 
-    def score(self, data, target: str | None = None) -> float:
-        """Accuracy (classification) or R² (regression) on ``data``, whose column
-        ``target`` (default: the training target) holds the truth."""
+    def evaluate(self, data, target: str | None = None) -> dict[str, float]:
+        """Scores on ``data``, whose column ``target`` (default: the training target)
+        holds the truth: ``accuracy`` and ``loss`` (the network's) for a classifier —
+        the loss only when every label is one of ``classes_`` —, and ``r2``, ``rmse``,
+        ``mae`` (in the target's units) for a regression. Rows whose target is missing
+        are not scored."""
         self._check_fitted()
         table = read_table(data)
         name = target or self.target
         if name not in table:
-            raise ValueError(f"score: the data has no column {name!r} (the target)")
+            raise ValueError(f"the data has no column {name!r} (the target)")
         truth = table.pop(name)
-        predicted = self.predict(table)
+        present = [i for i, v in enumerate(truth) if not is_missing(v)]
+        if not present:
+            raise ValueError(f"column {name!r} (the target) has no values to score against")
+        if len(present) < len(truth):  # rows without a truth are not scored
+            table = {k: [v[i] for i in present] for k, v in table.items()}
+            truth = [truth[i] for i in present]
         if self.classes_ is None:
-            y = np.array([float(v) for v in truth])
-            return float(1 - np.sum((y - predicted) ** 2) / np.sum((y - y.mean()) ** 2))
-        expected = np.array(truth, dtype=self.classes_.dtype) if \
-            self.classes_.dtype.kind != "U" else np.array([str(v).strip() for v in truth])
-        return float(np.mean(predicted == expected))
+            y = np.array([_Target.number(name, v) for v in truth])
+            error = y - self.predict(table)
+            total = np.sum((y - y.mean()) ** 2)
+            return {"r2": float(1 - np.sum(error ** 2) / total) if total > 0 else float("nan"),
+                    "rmse": float(np.sqrt(np.mean(error ** 2))),
+                    "mae": float(np.mean(np.abs(error)))}
+        labels = _Target.labels(truth, self.classes_)
+        proba = self.predict_proba(table)
+        predicted = self.classes_[proba.argmax(axis=1)].tolist()
+        scores = {"accuracy": float(np.mean([p == t for p, t in zip(predicted, labels)]))}
+        index = {c: i for i, c in enumerate(self.classes_.tolist())}
+        if all(v in index for v in labels):
+            ids = np.array([index[v] for v in labels])
+            y = ids.astype(float) if self.network.sizes[-1] == 1 else ids
+            scores["loss"] = self.network.loss(self.transform(table), y)
+        return scores
+
+    def score(self, data, target: str | None = None) -> float:
+        """Accuracy (classification) or R² (regression) on ``data``, whose column
+        ``target`` (default: the training target) holds the truth."""
+        scores = self.evaluate(data, target)
+        return scores["accuracy"] if self.classes_ is not None else scores["r2"]
 
     # ------------------------------------------------------------------- files
     def save(self, path) -> None:
@@ -199,7 +254,8 @@ class TabularModel:
             "columns": [c.to_dict() for c in self.columns], "target": self.target,
             "classes": None if self.classes_ is None else self.classes_.tolist(),
             "y_mean": self.y_mean, "y_std": self.y_std, "hidden": list(self.hidden),
-            "activation": self.activation, "task": self.task})
+            "activation": self.activation, "task": self.task, "epochs": self.epochs,
+            "batch_size": self.batch_size, "optimizer": self.optimizer, "lr": self.lr})
         write_model(path, meta, self.network.params)
 
     @classmethod
@@ -208,23 +264,114 @@ class TabularModel:
 
         spec = meta["tabular"]
         model = cls(hidden=spec["hidden"], activation=spec["activation"],
-                    task=spec["task"], engine=engine or meta["engine"])
+                    task=spec["task"], epochs=spec.get("epochs", 50),
+                    batch_size=spec.get("batch_size", 32),
+                    optimizer=spec.get("optimizer", "adam"), lr=spec.get("lr"),
+                    dtype=arch.dtype, seed=meta.get("seed") or 0,
+                    engine=engine or meta["engine"])
         model.columns = [ColumnSchema.from_dict(c) for c in spec["columns"]]
         model.target = str(spec["target"])
         model.classes_ = None if spec["classes"] is None else np.array(spec["classes"])
         model.y_mean, model.y_std = float(spec["y_mean"]), float(spec["y_std"])
         model.network = Network._from_saved(arch, meta, params, engine)
+        model.loss = model.network.loss_name
         if sum(c.width for c in model.columns) != arch.sizes[0]:
             raise ValueError("the schema's features do not match the network's inputs")
         return model
 
 
-def _features(columns: list[ColumnSchema], table: dict, n: int) -> np.ndarray:
+class _Target:
+    """What the target column becomes: class ids (``classes``) or a standardized number
+    (``mean``, ``std``), the loss and the number of outputs."""
+
+    def __init__(self, classes, loss, n_outputs, mean=0.0, std=1.0):
+        self.classes, self.loss, self.n_outputs = classes, loss, n_outputs
+        self.mean, self.std = mean, std
+
+    @classmethod
+    def learn(cls, name: str, values: list, task: str, loss: str | None) -> _Target:
+        from ..losses import LOSSES
+
+        if loss is not None:
+            regression_loss = LOSSES[loss].targets == "real"
+            if task == "auto":
+                task = "regression" if regression_loss else "classification"
+            elif regression_loss != (task == "regression"):
+                raise ValueError(f"loss {loss!r} does not fit task {task!r}")
+        kind = guess_kind(values)
+        numbers = None if kind != "numeric" else np.array([float(v) for v in values])
+        integral = numbers is not None and bool(np.all(numbers == np.round(numbers)))
+        if task == "auto":
+            classify = kind != "numeric" or (integral and
+                                             len(set(numbers)) <= MAX_AUTO_CLASSES)
+            task = "classification" if classify else "regression"
+        if task == "regression":
+            if numbers is None:
+                raise ValueError(f"target column {name!r} is not numeric: it cannot be a "
+                                 "regression target (task='classification'?)")
+            mean, std = float(numbers.mean()), float(numbers.std()) or 1.0
+            return cls(None, loss or "mse", 1, mean, std)
+        if kind == "boolean":
+            labels = [_bool(v) for v in values]
+        elif integral:
+            labels = [int(v) for v in numbers]
+        elif numbers is not None:
+            labels = [float(v) for v in numbers]
+        else:
+            labels = [str(v).strip() for v in values]
+        classes = np.array(sorted(set(labels)))
+        if len(classes) < 2:
+            raise ValueError(f"target column {name!r} has a single class "
+                             f"({classes.tolist()[0]!r}): nothing to learn")
+        loss = loss or ("bce" if len(classes) == 2 else "cross_entropy")
+        if LOSSES[loss].targets == "probability" and len(classes) > 2:
+            raise ValueError(f"loss {loss!r} takes two classes, but target column "
+                             f"{name!r} has {len(classes)}: use cross_entropy")
+        n_outputs = 1 if LOSSES[loss].targets == "probability" else len(classes)
+        return cls(classes, loss, n_outputs)
+
+    def encode(self, values: list, name: str = "data") -> np.ndarray:
+        """The network's targets for ``values``: class ids (a column of 0/1 for one
+        output) or the standardized number."""
+        if self.classes is None:
+            numbers = np.array([self.number(name, v) for v in values])
+            return (numbers - self.mean) / self.std
+        index = {c: i for i, c in enumerate(self.classes.tolist())}
+        labels = self.labels(values, self.classes)
+        unknown = [v for v in labels if v not in index]
+        if unknown:
+            raise ValueError(f"{name}: the target has the label {unknown[0]!r}, which is "
+                             f"not one of the classes {self.classes.tolist()}")
+        ids = np.array([index[v] for v in labels])
+        return ids.astype(np.float64) if self.n_outputs == 1 else ids
+
+    @staticmethod
+    def labels(values: list, classes: np.ndarray) -> list:
+        """``values`` as labels comparable with ``classes`` ("1" is the class 1 when the
+        classes are integers, "true" is True when they are booleans)."""
+        kind = classes.dtype.kind
+        convert = {"b": _bool, "i": lambda v: _integral(_number(v)), "f": _number}.get(
+            kind, lambda v: str(v).strip())
+        return [convert(v) for v in values]
+
+    @staticmethod
+    def number(name, value) -> float:
+        number = None if is_missing(value) else _number(value)
+        if number is None:
+            raise ValueError(f"target column {name!r}: {value!r} is not a number")
+        return number
+
+
+def _integral(number):
+    return int(number) if number is not None and number == round(number) else number
+
+
+def _features(columns: list[ColumnSchema], table: dict, n: int, dtype="float64") -> np.ndarray:
     absent = [c.name for c in columns if c.name not in table]
     if absent:
         raise ValueError(f"the data lacks the column(s) {absent} that the model was "
                          "trained on")
-    X = np.empty((n, sum(c.width for c in columns)))
+    X = np.empty((n, sum(c.width for c in columns)), dtype=dtype)
     start = 0
     for column in columns:
         column.transform(table[column.name], X[:, start:start + column.width])
