@@ -213,3 +213,66 @@ def test_tabular_predict_checks_its_input(engine):
         fp.TabularModel(optimizer="nope", epochs=1).fit({"x": [1, 2], "y": [0, 1]}, "y")
     with pytest.raises(ValueError, match="epochs must be >= 1"):
         fp.TabularModel(epochs=0)
+
+
+def test_validation_data_dtype_and_evaluate(engine):
+    train, test = _split(_penguin_like(), 220)
+    model = fp.TabularModel(hidden=(8,), epochs=15, lr=0.01, dtype="float32", engine=engine)
+    model.fit(train, "species", validation_data=test)
+    assert len(model.history.val_loss) == 15 and len(model.history.val_accuracy) == 15
+    assert model.network.dtype == np.float32 and model.transform(test).dtype == np.float32
+    scores = model.evaluate(test)
+    assert scores["accuracy"] == pytest.approx(model.history.val_accuracy[-1])
+    assert scores["loss"] == pytest.approx(model.history.val_loss[-1], rel=1e-5)
+    assert len(model.feature_names()) == model.network.sizes[0]
+    assert "island=Dream" in model.feature_names() and "bill missing" in model.feature_names()
+    # a label never seen in training: wrong, and no loss
+    test["species"] = ["Emperor"] + test["species"][1:]
+    assert "loss" not in model.evaluate(test)
+
+
+def test_the_loss_can_be_chosen_and_must_fit_the_target():
+    table = {"x": [0.0, 1.0, 2.0, 3.0] * 10, "y": ["a", "b", "a", "c"] * 10}
+    model = fp.TabularModel(hidden=(4,), epochs=2, loss="cross_entropy")
+    assert model.fit({"x": table["x"], "y": ["a", "b"] * 20}, "y").network.sizes[-1] == 2
+    with pytest.raises(ValueError, match="takes two classes"):
+        fp.TabularModel(hidden=(4,), epochs=2, loss="bce").fit(table, "y")
+    with pytest.raises(ValueError, match="does not fit task"):
+        fp.TabularModel(epochs=2, loss="mse", task="classification").fit(table, "y")
+    with pytest.raises(ValueError, match="loss must be one of"):
+        fp.TabularModel(loss="hinge")
+    numbers = {"x": table["x"], "y": [1, 2, 3, 4] * 10}  # integers, but told: a number
+    assert fp.TabularModel(hidden=(4,), epochs=2, loss="mse").fit(numbers, "y").classes_ \
+        is None
+
+
+def test_boolean_and_integer_labels_are_scored_from_text():
+    x = list(range(40))
+    model = fp.TabularModel(hidden=(4,), epochs=40, lr=0.05)
+    model.fit({"x": x, "big": [v >= 20 for v in x]}, "big")
+    assert model.classes_.tolist() == [False, True]
+    as_text = {"x": x, "big": ["true" if v >= 20 else "FALSE" for v in x]}
+    assert model.score(as_text) == model.score({"x": x, "big": [v >= 20 for v in x]}) > 0.8
+
+
+def test_rows_without_a_truth_are_not_scored():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=100)
+    model = fp.TabularModel(hidden=(8,), epochs=30).fit({"x": x, "y": 3 * x + 1}, "y")
+    truth = (3 * x + 1).astype(object)
+    truth[:10] = None
+    scores = model.evaluate({"x": x, "y": truth})
+    expected = model.evaluate({"x": x[10:], "y": 3 * x[10:] + 1})
+    assert scores == pytest.approx(expected) and set(scores) == {"r2", "rmse", "mae"}
+
+
+def test_a_headerless_csv_names_columns_by_position(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("1.5,2,0\n3,4,1\n")
+    assert read_table(path) == {"0": ["1.5", "3"], "1": ["2", "4"], "2": ["0", "1"]}
+    path.write_text("1.5,2,a\n3,4,b\n")  # a text cell: the first row is a header
+    assert read_table(path) == {"1.5": ["3"], "2": ["4"], "a": ["b"]}
+    path.write_text("x|y\n1|2\n")
+    assert read_table(path, delimiter="|") == {"x": ["1"], "y": ["2"]}
+    with pytest.raises(ValueError, match="one character"):
+        read_table(path, delimiter="||")
