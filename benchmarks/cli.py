@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from fastprop._bench import WORKLOADS
+from fastprop._peers import jax_one_thread
 
 from . import ceiling, machine, memory, report
 from .impls import IMPLS, load_libraries
@@ -85,6 +86,8 @@ def main(argv=None, prog="python -m benchmarks") -> int:
         return 0
     started = time.perf_counter()
     log = print
+    if "jax" in args.impls and args.threads == [1]:
+        jax_one_thread()  # XLA reads its thread count once, when JAX is imported
     load_libraries(args.impls)
     results = {
         "schema": 1,

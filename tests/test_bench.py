@@ -5,8 +5,10 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+import fastprop as fp
 from fastprop import _bench
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +29,80 @@ def test_fastprop_only_runner(capsys):
     assert code == 0
     out = capsys.readouterr().out
     assert "tiny-3-2-1" in out and "tabular" in out and "numpy" in out
+
+
+def test_bench_compares_with_the_installed_peers(capsys, monkeypatch):
+    pytest.importorskip("sklearn")
+    from fastprop import _peers
+
+    monkeypatch.setattr(_peers.Peer, "missing", lambda self: "gone" if self.name == "jax"
+                        else None)
+    code = _bench.main(["--peers", "sklearn,jax", "--workloads", "tiny-2-1-1",
+                        "--repeats", "1", "--min-time", "0.005"])
+    out = capsys.readouterr().out
+    assert code == 0 and "JAX jit+scan: not installed, not compared (pip install jax)" in out
+    row = next(line for line in out.splitlines() if "scikit-learn" in line and "/s" in line)
+    assert row.split()[0] == "tiny-2-1-1" and "×" in row
+    assert "(with biases (scikit-learn has no bias=False)" in row
+    with pytest.raises(SystemExit):
+        _bench.main(["--peers", "mxnet"])
+
+
+def _fastprop_from(workload, weights, biases):
+    import fastprop as fp
+
+    net = fp.Network(list(workload.sizes), seed=0, **workload.network_kwargs())
+    for k, W in enumerate(weights):
+        net.weights[k][...] = W
+        if biases[k] is not None:
+            net.biases[k][...] = biases[k]
+    return net
+
+
+@pytest.mark.parametrize("name", ["tiny-3-2-1", "tabular", "mnist-mlp"])
+def test_the_jax_peer_takes_fastprops_steps(name):
+    """JAX's jitted scan epoch trains the same network: 32 SGD steps from the same
+    parameters end where fastprop's do."""
+    pytest.importorskip("jax")
+    import jax.numpy as jnp
+
+    from fastprop._peers import jax_epoch
+
+    workload = _bench.WORKLOADS[name]
+    X, y = _bench.make_data(workload)
+    params, epoch = jax_epoch(workload)
+    m = 32 * workload.batch
+    target = y.reshape(len(y), -1) if workload.loss != "cross_entropy" else y
+    after = epoch(params, jnp.asarray(X[:m].reshape(32, workload.batch, -1)),
+                  jnp.asarray(target[:m].reshape(32, workload.batch, *target.shape[1:])))
+    net = _fastprop_from(workload, [np.asarray(W) for W, _ in params],
+                         [None if b is None else np.asarray(b) for _, b in params])
+    net.fit(X[:m], y[:m], epochs=1, batch_size=workload.batch, shuffle=False,
+            optimizer=fp.SGD(workload.lr))
+    tol = 1e-12 if workload.dtype == "float64" else 1e-6
+    for k, (W, _) in enumerate(after):
+        np.testing.assert_allclose(np.asarray(W), net.weights[k], atol=tol)
+
+
+@pytest.mark.parametrize("name", ["tiny-3-2-1", "tabular", "mnist-mlp"])
+def test_the_torch_peer_takes_fastprops_steps(name):
+    torch = pytest.importorskip("torch")
+    from fastprop._peers import torch_trainer
+
+    workload = _bench.WORKLOADS[name]
+    X, y = _bench.make_data(workload)
+    train, _ = torch_trainer(workload, X, y)
+    linears = [m for m in train.model if isinstance(m, torch.nn.Linear)]
+    net = _fastprop_from(workload, [lin.weight.detach().numpy().T.copy() for lin in linears],
+                         [None if lin.bias is None else lin.bias.detach().numpy().copy()
+                          for lin in linears])
+    m = 32 * workload.batch
+    train(m, 1)
+    net.fit(X[:m], y[:m], epochs=1, batch_size=workload.batch, shuffle=False,
+            optimizer=fp.SGD(workload.lr))
+    tol = 1e-12 if workload.dtype == "float64" else 1e-6
+    for k, lin in enumerate(linears):
+        np.testing.assert_allclose(lin.weight.detach().numpy().T, net.weights[k], atol=tol)
 
 
 @pytest.fixture

@@ -102,22 +102,31 @@ def time_call(train: Trainer, m: int, epochs: int) -> float:
 def calibrate(train: Trainer, n_total: int, batch: int, min_time: float) -> tuple[int, int]:
     """``(m, epochs)`` such that ``train(m, epochs)`` lasts about ``min_time`` seconds
     (at least one batch; whole batches when it uses part of the data). The calls made
-    here are the warm-up."""
+    here are the warm-up: each data size is called once untimed before it is timed, so a
+    peer that compiles per shape (JAX) is timed compiled."""
+    def timed(m: int, epochs: int) -> float:
+        if m not in seen:
+            seen.add(m)
+            train(m, 1)
+        return time_call(train, m, epochs)
+
+    seen: set[int] = set()
     m = min(n_total, 2 * batch)
-    elapsed = time_call(train, m, 1)
+    elapsed = timed(m, 1)
     while elapsed < min_time / 4 and m < n_total:
         m = min(n_total, m * 4)
-        elapsed = time_call(train, m, 1)
+        elapsed = timed(m, 1)
     wanted = 1.25 * min_time * m / max(elapsed, 1e-9)  # samples per timed call
     if wanted <= n_total:
         m, epochs = max(batch, int(wanted) // batch * batch), 1
     else:
         m, epochs = n_total, math.ceil(wanted / n_total)
-    elapsed = time_call(train, m, epochs)  # check (JIT-free code, but caches and clocks)
+    elapsed = timed(m, epochs)  # check (caches and clocks)
     if elapsed < 0.8 * min_time:
         grow = 1.25 * min_time / max(elapsed, 1e-9)
         if epochs == 1 and m < n_total:
             m = min(n_total, max(batch, int(m * grow) // batch * batch))
+            timed(m, 1)  # warm at the new size
         else:
             epochs = math.ceil(epochs * grow)
     return m, epochs
@@ -151,20 +160,54 @@ def measure(train: Trainer, workload: Workload, repeats: int, min_time: float) -
             "samples_per_repeat": m * epochs, "samples": m, "epochs": epochs}
 
 
+def measure_side_by_side(trainers: dict, workload: Workload, repeats: int,
+                         min_time: float) -> dict[str, dict]:
+    """``measure`` for several trainers at once: each is calibrated, then the timed calls
+    are interleaved (one of each, ``repeats`` times), so that a change in the machine's
+    load touches them alike and their ratios stay fair."""
+    plans = {name: calibrate(train, workload.n_samples, workload.batch, min_time)
+             for name, train in trainers.items()}
+    times: dict[str, list[float]] = {name: [] for name in trainers}
+    for _ in range(repeats):
+        for name, train in trainers.items():
+            times[name].append(time_call(train, *plans[name]))
+    results = {}
+    for name, (m, epochs) in plans.items():
+        rates = [m * epochs / t for t in times[name]]
+        results[name] = {"samples_per_s": float(np.median(rates)), "rates": rates,
+                         "samples_per_repeat": m * epochs, "samples": m, "epochs": epochs}
+    return results
+
+
+def _rate(samples_per_s: float) -> str:
+    """'5.13 M/s', '172 k/s', '812/s'."""
+    for scale, unit in ((1e6, "M"), (1e3, "k")):
+        if samples_per_s >= scale:
+            return f"{samples_per_s / scale:.3g} {unit}/s"
+    return f"{samples_per_s:.3g}/s"
+
+
 # --------------------------------------------------------------------------- command
 def main(argv: list[str] | None = None) -> int:
-    """``fastprop bench [options]``: fastprop's throughput on the workloads."""
+    """``fastprop bench [options]``: fastprop's throughput on the workloads, side by side
+    with whichever of PyTorch, scikit-learn and JAX are installed."""
+    from ._peers import PEERS, jax_one_thread
+
     argv = list(sys.argv[1:] if argv is None else argv)
-    argv = [a for a in argv if a != "--fastprop-only"]  # (what it always does)
     parser = argparse.ArgumentParser(
         prog="fastprop bench",
         description="Training throughput (samples/s: forward + backward + SGD update) of "
-                    "the benchmark workloads on fastprop's engines. The full comparison "
-                    "(PyTorch, scikit-learn, GEMM ceiling, memory) is `python -m "
-                    "benchmarks`, run from a source checkout of fastprop.")
+                    "the benchmark workloads on fastprop, side by side with whichever of "
+                    "PyTorch, scikit-learn and JAX (jit + scan) are installed, timed in "
+                    "interleaved rounds. The full harness (the GEMM ceiling, memory, "
+                    "threads) is `python -m benchmarks`, run from a source checkout.")
     parser.add_argument("--workloads", default=",".join(WORKLOADS),
                         help="comma-separated, from: " + ", ".join(WORKLOADS))
     parser.add_argument("--engines", default="cython", help="comma-separated: cython,numpy")
+    parser.add_argument("--peers", default=",".join(PEERS),
+                        help="libraries to compare with, comma-separated, from: " +
+                        ", ".join(PEERS) + " (the ones not installed are skipped)")
+    parser.add_argument("--fastprop-only", action="store_true", help="no peers")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
     parser.add_argument("--quick", action="store_true", help="short timings (3 × 0.05 s)")
     parser.add_argument("--repeats", type=int, default=None)
@@ -175,28 +218,82 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [w for w in names if w not in WORKLOADS]
     if unknown:
         parser.error(f"unknown workload(s) {unknown}; choose from {list(WORKLOADS)}")
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    if any(e not in ("cython", "numpy") for e in engines):
+        parser.error(f"--engines: choose from cython, numpy; got {args.engines!r}")
+    wanted = [] if args.fastprop_only else \
+        [p.strip() for p in args.peers.split(",") if p.strip()]
+    if any(p not in PEERS for p in wanted):
+        parser.error(f"--peers: choose from {', '.join(PEERS)}; got {args.peers!r}")
+    if args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
     repeats = args.repeats or (3 if args.quick else 5)
     min_time = args.min_time or (0.05 if args.quick else 0.3)
+    peers = [p for p in wanted if PEERS[p].missing() is None]
+    for p in wanted:
+        if p not in peers:
+            print(f"{PEERS[p].label}: not installed, not compared (pip install "
+                  f"{ {'torch': 'torch', 'sklearn': 'scikit-learn', 'jax': 'jax'}[p]})")
+    if "jax" in peers and args.threads == 1:
+        jax_one_thread()
     import fastprop._engine  # noqa: F401  (loads SciPy's BLAS before limiting its threads)
 
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        threadpool_limits = None
-        print("threadpoolctl is not installed: BLAS threads left at their default")
-    print("fastprop's own training throughput; for the comparison with PyTorch, "
-          "scikit-learn, the GEMM ceiling and memory, run `python -m benchmarks` from a "
-          "source checkout of fastprop")
-    print(f"{'workload':<12} {'engine':<8} {'samples/s':>14}")
+    for p in peers:  # their own BLAS/OpenMP pools, loaded before the limits
+        __import__(PEERS[p].module)
+    limits = _thread_limits(args.threads)
+    labels = {**{f"fastprop-{e}": f"fastprop ({e})" for e in engines},
+              **{p: PEERS[p].label for p in peers}}
+    print(f"training throughput, {args.threads} thread(s); ratio = fastprop's rate ÷ "
+          "the library's")
+    print(f"{'workload':<12} {'implementation':<18} {'samples/s':>12} {'fastprop ÷':>11}")
     for name in names:
         workload = WORKLOADS[name]
         X, y = make_data(workload)
-        for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
-            train = fastprop_trainer(workload, X, y, engine)
-            if threadpool_limits is None:
-                result = measure(train, workload, repeats, min_time)
-            else:
-                with threadpool_limits(limits=args.threads):
-                    result = measure(train, workload, repeats, min_time)
-            print(f"{name:<12} {engine:<8} {result['samples_per_s']:>14,.0f}", flush=True)
+        trainers, notes = {}, {}
+        for engine in engines:
+            trainers[f"fastprop-{engine}"] = fastprop_trainer(workload, X, y, engine)
+        for p in peers:
+            try:
+                trainers[p], notes[p] = PEERS[p].factory(workload, X, y)
+            except Exception as exc:  # a peer that fails is reported, not fatal
+                print(f"{name:<12} {labels[p]:<18} failed: {type(exc).__name__}: {exc}")
+        with limits():
+            results = measure_side_by_side(trainers, workload, repeats, min_time)
+        ours = results[f"fastprop-{engines[0]}"]["samples_per_s"]
+        for impl, result in results.items():
+            rate = result["samples_per_s"]
+            ratio = "" if impl.startswith("fastprop") else f"{ours / rate:,.1f}×"
+            note = f"  ({notes[impl]})" if notes.get(impl) else ""
+            print(f"{name:<12} {labels[impl]:<18} {_rate(rate):>12} {ratio:>11}{note}",
+                  flush=True)
+    if not args.fastprop_only:
+        print("the full comparison (GEMM ceiling, memory, threads): `python -m benchmarks` "
+              "from a source checkout of fastprop")
     return 0
+
+
+def _thread_limits(n: int):
+    """A context manager limiting BLAS pools (threadpoolctl) and PyTorch to ``n``
+    threads."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def limits():
+        torch = sys.modules.get("torch")
+        old = torch.get_num_threads() if torch is not None else None
+        with contextlib.ExitStack() as stack:
+            try:
+                from threadpoolctl import threadpool_limits
+            except ImportError:
+                pass
+            else:
+                stack.enter_context(threadpool_limits(limits=n))
+            if torch is not None:
+                torch.set_num_threads(n)
+            try:
+                yield
+            finally:
+                if torch is not None:
+                    torch.set_num_threads(old)
+
+    return limits
