@@ -2,6 +2,8 @@
 columns matched by name, a model file that round-trips bit for bit."""
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import pytest
 
 import fastprop as fp
@@ -276,3 +278,34 @@ def test_a_headerless_csv_names_columns_by_position(tmp_path):
     assert read_table(path, delimiter="|") == {"x": ["1"], "y": ["2"]}
     with pytest.raises(ValueError, match="one character"):
         read_table(path, delimiter="||")
+
+
+_CELLS = ["1.5", " 2 ", "-0", "+4", "1e3", "NA", "", "nan", "N/A", "null", "true", "False",
+          " TRUE", "red", "Red ", "inf", None, 3, 2.5, float("nan"), np.float32(0.5),
+          np.int64(7)]
+
+
+@given(st.lists(st.sampled_from(_CELLS), max_size=12),
+       st.lists(st.sampled_from([True, False, None, np.bool_(True)]), max_size=4))
+@settings(max_examples=300, deadline=None, derandomize=True)
+def test_whole_column_reading_agrees_with_the_cell_by_cell_rules(values, flags):
+    """The NumPy fast paths of ``cells`` give what the per-cell definitions say."""
+    from fastprop.tabular._columns import _bool, _number, cells, is_missing
+
+    for column in (values, flags, values + flags):
+        got = cells(column)
+        missing = [is_missing(v) for v in column]
+        assert got.missing.tolist() == missing
+        present = [v for v, m in zip(column, missing) if not m]
+        numbers = [_number(v) for v in present]
+        if all(n is not None for n in numbers):
+            assert got.numbers is not None
+            assert got.numbers[~got.missing].tolist() == numbers
+        else:
+            assert got.numbers is None
+        bools = [_bool(v) for v in present]
+        if present and all(b is not None for b in bools):
+            assert got.flags[~got.missing].tolist() == bools
+        else:
+            assert got.flags is None
+        assert got.text().tolist() == [str(v).strip() for v in column]

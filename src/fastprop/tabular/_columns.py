@@ -62,14 +62,88 @@ def _number(value):
     return None
 
 
-def guess_kind(values: list) -> str:
-    """The kind of a column from its present values (see the module's docstring)."""
-    present = [v for v in values if not is_missing(v)]
-    if present and all(_bool(v) is not None for v in present):
-        return "boolean"
-    if present and all(_number(v) is not None for v in present):
-        return "numeric"
-    return "categorical"
+def guess_kind(values) -> str:
+    """The kind of a column from its present values (see the module's docstring).
+
+    >>> guess_kind(["1.5", "NA", "2"]), guess_kind(["True", "false", ""]), guess_kind(["a", 1])
+    ('numeric', 'boolean', 'categorical')
+    """
+    return cells(values).kind
+
+
+@dataclass
+class Cells:
+    """One column read once: which cells are missing, and the present cells as numbers
+    (when every one is a number), as flags (when every one is true/false) and as text
+    (stripped). Whole-column NumPy operations where the cells are text, numbers or None;
+    cell by cell otherwise (pandas.NA, Decimal, mixed objects)."""
+
+    missing: np.ndarray               # bool, per cell
+    numbers: np.ndarray | None        # float64 (NaN where missing)
+    flags: np.ndarray | None          # bool (False where missing)
+    raw: np.ndarray                   # the cells, as objects
+
+    @property
+    def kind(self) -> str:
+        if self.missing.all():
+            return "categorical"
+        if self.flags is not None:
+            return "boolean"
+        return "numeric" if self.numbers is not None else "categorical"
+
+    def text(self) -> np.ndarray:
+        """Each cell as stripped text (what a categorical column compares)."""
+        return np.char.strip(self.raw.astype(str)) if len(self.raw) else \
+            np.array([], dtype=str)
+
+
+_NUMBER_TYPES = (int, float, np.floating, np.integer)
+
+
+def cells(values) -> Cells:
+    raw = values if isinstance(values, np.ndarray) and values.dtype == object else \
+        np.asarray(list(values) if not isinstance(values, np.ndarray) else values,
+                   dtype=object)
+    kinds = set(map(type, raw))
+    none = raw == None  # noqa: E711  (element-wise on an object array)
+    if all(issubclass(t, _NUMBER_TYPES) and not issubclass(t, (bool, np.bool_)) or
+           t is type(None) for t in kinds):
+        x = np.where(none, np.nan, raw).astype(np.float64)
+        missing = np.isnan(x)
+        finite = bool(np.isfinite(x[~missing]).all())
+        return Cells(missing, x if finite else None, None, raw)
+    if all(issubclass(t, (bool, np.bool_)) or t is type(None) for t in kinds):
+        return Cells(none, None, np.where(none, False, raw).astype(bool), raw)
+    if all(issubclass(t, (str,) + _NUMBER_TYPES) or t is type(None) for t in kinds) and \
+            not any(issubclass(t, (bool, np.bool_)) for t in kinds):
+        text = np.char.strip(raw.astype(str))
+        lowered = np.char.lower(text)
+        missing = np.isin(lowered, sorted(MISSING))
+        present = lowered[~missing]
+        flags = None
+        if len(present) and np.isin(present, ["true", "false"]).all():
+            flags = lowered == "true"
+        try:
+            x = np.where(missing, "nan", text).astype(np.float64)
+        except ValueError:
+            x = None
+        if x is not None and not np.isfinite(x[~missing]).all():
+            x = None
+        return Cells(missing, x, flags, raw)
+    # cell by cell: objects NumPy cannot compare or convert as a whole
+    missing = np.array([is_missing(v) for v in raw], dtype=bool)
+    present = [v for v, m in zip(raw, missing) if not m]
+    numbers = [_number(v) for v in present]
+    x = None
+    if all(n is not None for n in numbers):
+        x = np.full(len(raw), np.nan)
+        x[~missing] = numbers
+    bools = [_bool(v) for v in present]
+    flags = None
+    if present and all(b is not None for b in bools):
+        flags = np.zeros(len(raw), dtype=bool)
+        flags[~missing] = bools
+    return Cells(missing, x, flags, raw)
 
 
 def read_table(data, name: str = "data", delimiter: str | None = None) -> dict[str, list]:
@@ -179,25 +253,26 @@ class ColumnSchema:
 
     @classmethod
     def learn(cls, name: str, values: list, kind: str | None = None) -> ColumnSchema:
-        kind = kind or guess_kind(values)
-        if kind not in KINDS:
+        if kind is not None and kind not in KINDS:
             raise ValueError(f"column {name!r}: kind must be one of {KINDS}, got {kind!r}")
-        present = [v for v in values if not is_missing(v)]
-        if not present:
+        column_cells = cells(values)
+        kind = kind or column_cells.kind
+        present = ~column_cells.missing
+        if not present.any():
             raise ValueError(f"column {name!r} has no values (every cell is missing)")
-        column = cls(name, kind, indicator=len(present) < len(values))
+        column = cls(name, kind, indicator=bool(column_cells.missing.any()))
         if kind == "numeric":
-            numbers_ = np.array([_to_number(name, v) for v in present])
+            numbers_ = _numbers(name, column_cells)[present]
             column.fill = float(np.median(numbers_))
             column.mean = float(numbers_.mean())
             column.std = float(numbers_.std()) or 1.0
         elif kind == "boolean":
-            flags = [_to_bool(name, v) for v in present]
-            column.fill = sum(flags) * 2 >= len(flags)
+            flags = _flags(name, column_cells)[present]
+            column.fill = bool(flags.sum() * 2 >= len(flags))
         else:
-            labels = [str(v).strip() for v in present]
-            column.categories = sorted(set(labels))
-            column.fill = max(column.categories, key=labels.count)
+            labels, counts = np.unique(column_cells.text()[present], return_counts=True)
+            column.categories = labels.tolist()
+            column.fill = column.categories[int(counts.argmax())]  # ties: the first
         return column
 
     @property
@@ -215,19 +290,22 @@ class ColumnSchema:
 
     def transform(self, values: list, out: np.ndarray) -> None:
         """Write the column's features for ``values`` into ``out`` (rows × width)."""
-        missing = np.array([is_missing(v) for v in values])
-        filled = [self.fill if m else v for v, m in zip(values, missing)]
+        column_cells = cells(values)
+        missing = column_cells.missing
         if self.kind == "numeric":
-            x = np.array([_to_number(self.name, v) for v in filled])
+            x = np.where(missing, self.fill, _numbers(self.name, column_cells))
             out[:, 0] = (x - self.mean) / self.std
         elif self.kind == "boolean":
-            out[:, 0] = [_to_bool(self.name, v) for v in filled]
+            out[:, 0] = np.where(missing, bool(self.fill), _flags(self.name, column_cells))
         else:
-            index = {c: i for i, c in enumerate(self.categories)}
+            categories = np.array(self.categories, dtype=str)
+            text = np.where(missing, str(self.fill), column_cells.text())
             unknown = len(self.categories)
+            slots = np.searchsorted(categories, text)  # categories are sorted
+            known = slots < unknown
+            known[known] = categories[slots[known]] == text[known]
             out[:, :unknown + 1] = 0
-            slots = [index.get(str(v).strip(), unknown) for v in filled]
-            out[np.arange(len(values)), slots] = 1
+            out[np.arange(len(text)), np.where(known, slots, unknown)] = 1
         if self.indicator:
             out[:, -1] = missing
 
@@ -242,15 +320,21 @@ class ColumnSchema:
                    float(d["std"]), list(d["categories"]), bool(d["indicator"]))
 
 
-def _to_number(name, value) -> float:
-    number = _number(value)
-    if number is None:
-        raise ValueError(f"column {name!r}: {value!r} is not a number")
-    return number
+def _numbers(name: str, column_cells: Cells) -> np.ndarray:
+    """The column as float64 (NaN where missing), or a ValueError naming the first cell
+    that is not a number."""
+    if column_cells.numbers is not None:
+        return column_cells.numbers
+    for value, gap in zip(column_cells.raw, column_cells.missing):
+        if not gap and _number(value) is None:
+            raise ValueError(f"column {name!r}: {value!r} is not a number")
+    raise ValueError(f"column {name!r} is not numeric")  # (not reached)
 
 
-def _to_bool(name, value) -> bool:
-    flag = _bool(value)
-    if flag is None:
-        raise ValueError(f"column {name!r}: {value!r} is not true or false")
-    return flag
+def _flags(name: str, column_cells: Cells) -> np.ndarray:
+    if column_cells.flags is not None:
+        return column_cells.flags
+    for value, gap in zip(column_cells.raw, column_cells.missing):
+        if not gap and _bool(value) is None:
+            raise ValueError(f"column {name!r}: {value!r} is not true or false")
+    return np.zeros(len(column_cells.raw), dtype=bool)  # every cell is missing
