@@ -2,9 +2,9 @@
 columns matched by name, a model file that round-trips bit for bit."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import pytest
 
 import fastprop as fp
 from fastprop.tabular import ColumnSchema, read_table
