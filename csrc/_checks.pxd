@@ -34,7 +34,7 @@ cdef inline int _typenum(object dtype):
 
 
 cdef inline void _fill(Job* job, object plan, object ws, Py_ssize_t rows) except *:
-    buf, a_off, offs = ws
+    buf, a_off, z_off, offs = ws
     cdef int t = _typenum(plan.dtype)
     cdef Py_ssize_t n_layers = len(plan.sizes) - 1
     job.net.n_layers = n_layers
@@ -47,6 +47,7 @@ cdef inline void _fill(Job* job, object plan, object ws, Py_ssize_t rows) except
     job.net.slope = plan.slope
     job.work.base = _data(buf, "workspace", t, -1)
     job.work.a_off = <const Py_ssize_t*>_data(a_off, "a_off", cnp.NPY_INTP, n_layers + 1)
+    job.work.z_off = <const Py_ssize_t*>_data(z_off, "z_off", cnp.NPY_INTP, n_layers + 1)
     job.work.z_out, job.work.a_out, job.work.d0, job.work.d1, job.work.xb, job.work.yb = offs
     job.n_params = plan.n_params
 

@@ -10,6 +10,12 @@ cpdef enum ActivationCode:
     SIGMOID = 3
     TANH = 4
     SOFTMAX = 5
+    GELU = 6
+    GELU_TANH = 7
+    SILU = 8
+    ELU = 9
+    SELU = 10
+    SOFTPLUS = 11
 
 cpdef enum LossCode:
     MSE = 0

@@ -132,6 +132,7 @@ class Plan:
         self.w_off = np.asarray(arch.w_offsets, dtype=np.intp)
         self.b_off = np.asarray(arch.b_offsets, dtype=np.intp)
         self.bias, self.loss, self.slope = arch.bias, arch.loss_code, arch.leaky_slope
+        self.keeps_z = tuple(bool(k) for k in arch.keeps_z)  # per layer: f′ needs z
         self.n_params, self.dtype = arch.n_params, arch.dtype
         self.n_in, self.n_out = arch.sizes[0], arch.sizes[len(arch.sizes) - 1]
         if (self.sizes <= 0).any() or len(self.sizes) < 2 or len(self.act) != len(self.sizes) - 1:
@@ -147,18 +148,23 @@ class Plan:
             raise ValueError("layout does not match the architecture")
 
     def workspace(self, Py_ssize_t rows):
-        """(buffer, a_off, (z_out, a_out, d0, d1, xb, yb)) for ``rows`` samples."""
+        """(buffer, a_off, z_off, (z_out, a_out, d0, d1, xb, yb)) for ``rows`` samples:
+        a hidden layer's z is kept beside its a only when its f′ needs z (else −1)."""
         sizes, pos = self.sizes, 0
         a_off = np.zeros(len(sizes), dtype=np.intp)
+        z_off = np.full(len(sizes), -1, dtype=np.intp)
         for l in range(1, len(sizes) - 1):
             a_off[l] = pos
             pos += rows * sizes[l]
+            if self.keeps_z[l - 1]:
+                z_off[l] = pos
+                pos += rows * sizes[l]
         k, width = self.n_out, max(sizes[1:])
         offs = []
         for size in (rows * k, rows * k, rows * width, rows * width, rows * sizes[0], rows * k):
             offs.append(pos)
             pos += size
-        return np.zeros(pos, dtype=self.dtype), a_off, tuple(offs)
+        return np.zeros(pos, dtype=self.dtype), a_off, z_off, tuple(offs)
 
 
 # ------------------------------------------------------------------ Python entry points

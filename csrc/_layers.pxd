@@ -3,7 +3,7 @@
 Vocabulary of the worked examples. For a batch of B rows, layer l maps a_l (B × n_in)
 through W_l (n_in × n_out) and b_l (n_out):
 
-    forward    z = a_l·W_l + b_l ;  a_{l+1} = f(z)               (activation fused)
+    forward    z = a_l·W_l + b_l ;  a_{l+1} = f(z)       (activation fused: _activations.pxd)
     output     L and δ = ∂L/∂z of the last layer, in one pass       (see output_loss_delta)
     backward   ∂L/∂W_l = a_lᵀ·δ_l ;  ∂L/∂b_l = Σ_rows δ_l
                δ_{l−1} = (δ_l·W_lᵀ) ⊙ f′(a_l)                     (derivative fused)
@@ -12,13 +12,13 @@ Products go through BLAS when the layer is big enough to pay for the call, throu
 plain loops otherwise (``BLAS_MIN_FLOPS``). All arrays are row-major and contiguous.
 """
 
-from libc.math cimport exp, expf, log, log1p, log1pf, logf, tanh, tanhf
+from libc.math cimport exp, log, log1p
 from libc.string cimport memcpy, memset
 from cython cimport floating
 
+from _activations cimport times_derivative
 from _blas cimport gemm
-from _codes cimport BCE, CROSS_ENTROPY, IDENTITY, LEAKY_RELU, MSE, RELU, SIGMOID, SOFTMAX
-from _codes cimport TANH
+from _codes cimport BCE, CROSS_ENTROPY, MSE, SOFTMAX
 
 # Below this many multiply-adds (rows × n_in × n_out) a product runs in plain loops:
 # a BLAS call's fixed cost (argument checks, threading, packing) exceeds the arithmetic.
@@ -28,76 +28,6 @@ from _codes cimport TANH
 # the better method per shape at 1.11 (float32) / 1.04 (float64), against 1.18 / 1.15 at 4096.
 cdef enum:
     BLAS_MIN_FLOPS = 512
-
-
-cdef inline floating _exp(floating x) noexcept nogil:
-    if floating is double:
-        return exp(x)
-    else:
-        return expf(x)
-
-
-cdef inline floating _sigmoid(floating z) noexcept nogil:
-    # σ(z) = 1 / (1 + e^(−z))  (SciPy's expit; exact 0 or 1 in the far tails, never NaN)
-    return 1 / (1 + _exp(-z))
-
-
-cdef inline void activate(int act, floating* z, floating* a, Py_ssize_t rows,
-                          Py_ssize_t cols, floating slope) noexcept nogil:
-    """a = f(z) elementwise (softmax: per row). ``a`` may be ``z`` (in place)."""
-    cdef Py_ssize_t i, j, n = rows * cols
-    cdef floating m, s, v
-    if act == IDENTITY:
-        if a != z:
-            for i in range(n):
-                a[i] = z[i]
-    elif act == RELU:
-        for i in range(n):
-            a[i] = z[i] if z[i] > 0 else 0
-    elif act == LEAKY_RELU:
-        for i in range(n):
-            a[i] = z[i] if z[i] > 0 else slope * z[i]
-    elif act == SIGMOID:
-        for i in range(n):
-            a[i] = _sigmoid(z[i])
-    elif act == TANH:
-        for i in range(n):
-            if floating is double:
-                a[i] = tanh(z[i])
-            else:
-                a[i] = tanhf(z[i])
-    elif act == SOFTMAX:  # a_j = e^(z_j − max z) / Σ_k e^(z_k − max z)
-        for i in range(rows):
-            m = z[i * cols]
-            for j in range(1, cols):
-                if z[i * cols + j] > m:
-                    m = z[i * cols + j]
-            s = 0
-            for j in range(cols):
-                v = _exp(z[i * cols + j] - m)
-                a[i * cols + j] = v
-                s += v
-            for j in range(cols):
-                a[i * cols + j] = a[i * cols + j] / s
-
-
-cdef inline void times_derivative(int act, const floating* a, floating* delta, Py_ssize_t n,
-                                  floating slope) noexcept nogil:
-    """δ ← δ ⊙ f′(z), with f′ written in terms of the activation's output a = f(z)."""
-    cdef Py_ssize_t i
-    # (branch-free selects: random signs would make a branch mispredict half the time)
-    if act == RELU:          # f′ = 1 if a > 0 else 0
-        for i in range(n):
-            delta[i] = delta[i] if a[i] > 0 else 0
-    elif act == LEAKY_RELU:  # f′ = 1 if a > 0 else slope
-        for i in range(n):
-            delta[i] = delta[i] if a[i] > 0 else delta[i] * slope
-    elif act == SIGMOID:     # f′ = a·(1 − a)
-        for i in range(n):
-            delta[i] = delta[i] * (a[i] * (1 - a[i]))
-    elif act == TANH:        # f′ = 1 − a²
-        for i in range(n):
-            delta[i] = delta[i] * (1 - a[i] * a[i])
 
 
 cdef inline void dense_forward(const floating* a_in, const floating* W, const floating* b,
@@ -257,7 +187,7 @@ cdef inline double output_loss_delta(int loss, int out_act, const floating* z,
     if out_act == SOFTMAX:
         _softmax_jacobian(a, delta, rows, k)
     else:
-        times_derivative(out_act, a, delta, n, slope)
+        times_derivative(out_act, z, a, delta, n, slope)
     return total / n
 
 
@@ -302,5 +232,5 @@ cdef inline double _weighted_loss_delta(int loss, int out_act, const floating* z
         if out_act == SOFTMAX:
             _softmax_jacobian(a, delta, rows, k)
         else:
-            times_derivative(out_act, a, delta, rows * k, slope)
+            times_derivative(out_act, z, a, delta, rows * k, slope)
     return total / sw

@@ -10,8 +10,8 @@ from libc.stdint cimport int64_t, uint64_t
 from cython cimport floating
 
 from _codes cimport ADAM, DIVERGED_LOSS, DIVERGED_UPDATE, DONE, PY_ERROR, SGD, STOPPED
-from _layers cimport activate, dense_backward, dense_forward, output_loss_delta
-from _layers cimport times_derivative
+from _activations cimport activate, times_derivative
+from _layers cimport dense_backward, dense_forward, output_loss_delta
 from _optim cimport adam_update, sgd_update
 from _order cimport KeyIndex
 from _signals cimport Pending
@@ -38,6 +38,8 @@ ctypedef struct Net:
 ctypedef struct Work:           # one workspace buffer, sized for `rows` samples
     void* base
     const Py_ssize_t* a_off     # a_l (l = 1 … L−1) at base + a_off[l]
+    const Py_ssize_t* z_off     # z_{l−1}, whose f(z) is a_l, at base + z_off[l] when the
+                                # activation's f′ needs z (GELU, SiLU, softplus); else −1
     Py_ssize_t z_out, a_out, d0, d1, xb, yb
 
 
@@ -72,23 +74,28 @@ ctypedef struct Job:            # everything train() needs, prepared with the GI
 # ---------------------------------------------------------------------- the passes
 cdef inline void forward(const Net* net, const floating* params, const floating* x,
                   Py_ssize_t rows, const Work* w) noexcept nogil:
-    """a_0 = x ; z_l = a_l·W_l + b_l ; a_{l+1} = f_l(z_l). Hidden a_l in place; the
-    output layer keeps both z (for the loss) and ŷ = a_L."""
+    """a_0 = x ; z_l = a_l·W_l + b_l ; a_{l+1} = f_l(z_l). Hidden a_l in place of z_l,
+    unless f′ needs z (then both are kept); the output layer keeps both z (for the loss)
+    and ŷ = a_L."""
     cdef floating* base = <floating*>w.base
     cdef const floating* a_in = x
     cdef floating* out
     cdef Py_ssize_t l, last = net.n_layers - 1, n_in, n_out
     for l in range(net.n_layers):
         n_in, n_out = net.sizes[l], net.sizes[l + 1]
-        out = base + (w.z_out if l == last else w.a_off[l + 1])
+        out = base + w.a_off[l + 1] if l != last else NULL
+        if l == last:
+            out = base + w.z_out
+        elif w.z_off[l + 1] >= 0:
+            out = base + w.z_off[l + 1]
         dense_forward(a_in, params + net.w_off[l],
                       params + net.b_off[l] if net.b_off != NULL else NULL,
                       out, rows, n_in, n_out)
         if l == last:
             activate(net.act[l], out, base + w.a_out, rows, n_out, <floating>net.slope)
         else:
-            activate(net.act[l], out, out, rows, n_out, <floating>net.slope)
-            a_in = out
+            a_in = base + w.a_off[l + 1]
+            activate(net.act[l], out, <floating*>a_in, rows, n_out, <floating>net.slope)
 
 
 cdef inline double forward_loss(const Net* net, const floating* params, const floating* x,
@@ -118,8 +125,9 @@ cdef inline floating* backward_layer(const Net* net, Py_ssize_t l, const floatin
     dense_backward(a_in, params + net.w_off[l], delta, grad + net.w_off[l],
                    grad + net.b_off[l] if net.b_off != NULL else NULL,
                    delta_in, rows, n_in, n_out)
-    if l > 0:  # δ_{l−1} = (δ_l·W_lᵀ) ⊙ f′(a_l)
-        times_derivative(net.act[l - 1], a_in, delta_in, rows * n_in, <floating>net.slope)
+    if l > 0:  # δ_{l−1} = (δ_l·W_lᵀ) ⊙ f′(z_{l−1})
+        times_derivative(net.act[l - 1], base + w.z_off[l] if w.z_off[l] >= 0 else NULL,
+                         a_in, delta_in, rows * n_in, <floating>net.slope)
     return delta_in
 
 

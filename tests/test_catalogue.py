@@ -62,8 +62,13 @@ def test_every_activation_record_is_complete_and_used_by_both_engines(rng):
         a = act.forward(z, activations.LEAKY_SLOPE)
         assert a.shape == z.shape and np.isfinite(a).all()
         assert act.symbol and act.torch
-        if act.derivative is not None:
-            assert act.derivative(a, activations.LEAKY_SLOPE).shape == z.shape
+        if act.derivative is not None:  # f′ against a central difference of f
+            slope, h = activations.LEAKY_SLOPE, 1e-6
+            wide = np.concatenate([z, 4 * z, z + 20.5]) + 1e-3  # (off the kinks at 0, 20)
+            numeric = (act.forward(wide + h, slope) - act.forward(wide - h, slope)) / (2 * h)
+            np.testing.assert_allclose(
+                act.derivative(wide, act.forward(wide, slope), slope), numeric,
+                rtol=1e-6, atol=1e-8, err_msg=act.name)
             assert act.derivative_text is not None
         output = act.name if act.output_only else "identity"
         hidden = "relu" if act.output_only else act.name

@@ -15,10 +15,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import fastprop as fp
+from fastprop.activations import ACTIVATIONS
 
-HIDDEN = ["identity", "relu", "leaky_relu", "sigmoid", "tanh"]
-LOSS_OUTPUTS = [("mse", "identity"), ("mse", "sigmoid"), ("mse", "tanh"), ("mse", "softmax"),
-                ("mse", "relu"), ("bce", "sigmoid"), ("cross_entropy", "softmax")]
+HIDDEN = [a.name for a in ACTIVATIONS.values() if not a.output_only]
+LOSS_OUTPUTS = [("mse", a) for a in ACTIVATIONS] + [("bce", "sigmoid"),
+                                                   ("cross_entropy", "softmax")]
 
 
 @st.composite

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import fastprop as fp
+from fastprop.activations import ACTIVATIONS
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -29,13 +30,25 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
-HIDDEN = ["identity", "relu", "leaky_relu", "sigmoid", "tanh"]
+HIDDEN = [a.name for a in ACTIVATIONS.values() if not a.output_only]
 #: (loss, output activation): every loss, and mse with every output activation.
-HEADS = [("bce", "sigmoid"), ("cross_entropy", "softmax"), ("mse", "identity"),
-         ("mse", "relu"), ("mse", "leaky_relu"), ("mse", "sigmoid"), ("mse", "tanh"),
-         ("mse", "softmax")]
-TORCH_ACT = {"identity": nn.Identity, "relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.01),
-             "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "softmax": lambda: nn.Softmax(dim=1)}
+HEADS = [("bce", "sigmoid"), ("cross_entropy", "softmax")] + \
+    [("mse", a) for a in ACTIVATIONS]
+
+
+def _torch_activation(name):
+    """The torch module of the catalogue's record, built independently of fastprop's
+    interchange: class and fixed arguments, the slope for leaky ReLU."""
+    record = ACTIVATIONS[name]
+    kwargs = dict(record.torch_kwargs)
+    if record.uses_slope:
+        kwargs["negative_slope"] = 0.01
+    if name == "softmax":
+        kwargs["dim"] = 1
+    return getattr(nn, record.torch)(**kwargs)
+
+
+TORCH_ACT = {name: (lambda name=name: _torch_activation(name)) for name in ACTIVATIONS}
 
 
 def architecture(case: int):

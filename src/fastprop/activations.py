@@ -6,7 +6,7 @@ scikit-learn and ONNX (their names), the scikit-learn adapter, and the compiled 
 codes (``code`` equals the ``ActivationCode`` member of the same name in
 ``csrc/_codes.pxd``, which a test checks). A new activation is one ``Activation`` record
 here plus its lines in the kernels (``activate`` and ``times_derivative`` in
-``csrc/_layers.pxd``).
+``csrc/_activations.pxd``).
 
 >>> from fastprop.activations import ACTIVATIONS
 >>> ACTIVATIONS["sigmoid"].symbol, ACTIVATIONS["sigmoid"].sklearn
@@ -38,8 +38,12 @@ class Activation:
     forward : callable
         ``forward(z, slope) -> a``: a = f(z) elementwise (softmax: per row), NumPy.
     derivative : callable or None
-        ``derivative(a, slope) -> f′``: f′(z) written with the output a = f(z). None for
-        softmax, whose Jacobian is not elementwise (the engines apply it themselves).
+        ``derivative(z, a, slope) -> f′``: f′ at z, written with the output a = f(z)
+        where that is enough (then ``z`` may be None). None for softmax, whose Jacobian
+        is not elementwise (the engines apply it themselves).
+    needs_z : bool
+        The derivative needs z itself (GELU, SiLU, softplus), so the engines keep z
+        beside a for such a layer.
     symbol : str
         How printed traces write it ("σ").
     derivative_text : str or None
@@ -60,16 +64,20 @@ class Activation:
     --------
     >>> ACTIVATIONS["tanh"].forward(np.array([0.0]), LEAKY_SLOPE).tolist()
     [0.0]
+    >>> a = ACTIVATIONS["gelu"]
+    >>> a.needs_z, a.derivative(np.array([0.0]), None, LEAKY_SLOPE).tolist()
+    (True, [0.5])
     """
 
     name: str
     code: int
     forward: Callable[[np.ndarray, float], np.ndarray]
-    derivative: Callable[[np.ndarray, float], np.ndarray] | None
+    derivative: Callable[[np.ndarray | None, np.ndarray, float], np.ndarray] | None
     symbol: str
     derivative_text: str | None
     output_only: bool = False
     uses_slope: bool = False
+    needs_z: bool = False
     torch: str | None = None
     torch_kwargs: tuple[tuple[str, object], ...] = ()
     sklearn: str | None = None
@@ -90,27 +98,94 @@ def _softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
+def _erf(x):
+    from scipy.special import erf  # (on first use, as expit)
+
+    return erf(x)
+
+
+# The constants of PyTorch's definitions.
+SELU_SCALE = 1.0507009873554804934193349852946   # λ
+SELU_ALPHA = 1.6732632423543772848170429916717   # α
+SOFTPLUS_THRESHOLD = 20.0                        # softplus(z) = z above it (β = 1)
+_GELU_C, _GELU_K = np.sqrt(2 / np.pi), 0.044715  # tanh(c·(z + k·z³))
+
+
+def _gelu(z):  # z·Φ(z) = z/2·(1 + erf(z/√2))
+    return 0.5 * z * (1 + _erf(z / np.sqrt(2)).astype(z.dtype))
+
+
+def _gelu_prime(z):  # Φ(z) + z·φ(z)
+    return 0.5 * (1 + _erf(z / np.sqrt(2))) + z * np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
+
+
+def _gelu_tanh(z):
+    return 0.5 * z * (1 + np.tanh(_GELU_C * (z + _GELU_K * z ** 3)))
+
+
+def _gelu_tanh_prime(z):  # t = tanh(c(z + k z³)): ½(1 + t) + ½z(1 − t²)·c(1 + 3k z²)
+    t = np.tanh(_GELU_C * (z + _GELU_K * z ** 3))
+    return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * _GELU_C * (1 + 3 * _GELU_K * z * z)
+
+
+def _silu_prime(z):  # s = σ(z): s·(1 + z(1 − s))
+    s = _sigmoid(z)
+    return s * (1 + z * (1 - s))
+
+
+def _softplus(z):
+    with np.errstate(over="ignore"):  # e^z overflows only above the threshold
+        return np.where(z > SOFTPLUS_THRESHOLD, z, np.log1p(np.exp(z)))
+
+
 ACTIVATIONS: Mapping[str, Activation] = MappingProxyType({a.name: a for a in (
-    Activation("identity", 0, lambda z, s: z, lambda a, s: np.ones_like(a),
+    Activation("identity", 0, lambda z, s: z, lambda z, a, s: np.ones_like(a),
                symbol="identity", derivative_text="1", torch="Identity", sklearn="identity"),
     Activation("relu", 1, lambda z, s: np.maximum(z, 0),
-               lambda a, s: (a > 0).astype(a.dtype),
+               lambda z, a, s: (a > 0).astype(a.dtype),
                symbol="relu", derivative_text="1 if z_{n} > 0 else 0", torch="ReLU",
                sklearn="relu", onnx="Relu"),
     Activation("leaky_relu", 2, lambda z, s: np.where(z > 0, z, s * z),
-               lambda a, s: np.where(a > 0, 1, s).astype(a.dtype),
+               lambda z, a, s: np.where(a > 0, 1, s).astype(a.dtype),
                symbol="lrelu", derivative_text="1 if z_{n} > 0 else {s}", uses_slope=True,
                torch="LeakyReLU", onnx="LeakyRelu"),
-    Activation("sigmoid", 3, lambda z, s: _sigmoid(z), lambda a, s: a * (1 - a),
+    Activation("sigmoid", 3, lambda z, s: _sigmoid(z), lambda z, a, s: a * (1 - a),
                symbol="σ", derivative_text="{n}(1 − {n})", torch="Sigmoid",
                sklearn="logistic", onnx="Sigmoid"),
-    Activation("tanh", 4, lambda z, s: np.tanh(z), lambda a, s: 1 - a * a,
+    Activation("tanh", 4, lambda z, s: np.tanh(z), lambda z, a, s: 1 - a * a,
                symbol="tanh", derivative_text="1 − {n}²", torch="Tanh", sklearn="tanh",
                onnx="Tanh"),
     Activation("softmax", 5, lambda z, s: _softmax(z), None, symbol="softmax",
                derivative_text=None, output_only=True, torch="Softmax",
                torch_kwargs=(("dim", -1),), sklearn="softmax", onnx="Softmax",
                onnx_attrs=(("axis", -1),)),
+    Activation("gelu", 6, lambda z, s: _gelu(z),
+               lambda z, a, s: _gelu_prime(z).astype(z.dtype), symbol="gelu",
+               derivative_text="Φ(z_{n}) + z_{n}·φ(z_{n})", needs_z=True, torch="GELU",
+               torch_kwargs=(("approximate", "none"),), onnx="Gelu"),
+    Activation("gelu_tanh", 7, lambda z, s: _gelu_tanh(z),
+               lambda z, a, s: _gelu_tanh_prime(z), symbol="gelu~",
+               derivative_text="d/dz of z/2·(1 + tanh(√(2/π)(z + 0.044715z³))) at z_{n}",
+               needs_z=True, torch="GELU", torch_kwargs=(("approximate", "tanh"),),
+               onnx="Gelu", onnx_attrs=(("approximate", "tanh"),)),
+    Activation("silu", 8, lambda z, s: z * _sigmoid(z), lambda z, a, s: _silu_prime(z),
+               symbol="silu", derivative_text="σ(z_{n})(1 + z_{n}(1 − σ(z_{n})))",
+               needs_z=True, torch="SiLU", onnx="SiLU"),
+    Activation("elu", 9, lambda z, s: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
+               lambda z, a, s: np.where(a > 0, 1, a + 1).astype(a.dtype), symbol="elu",
+               derivative_text="1 if z_{n} > 0 else {n} + 1", torch="ELU",
+               torch_kwargs=(("alpha", 1.0),), onnx="Elu", onnx_attrs=(("alpha", 1.0),)),
+    Activation("selu", 10, lambda z, s: np.where(z > 0, SELU_SCALE * z, SELU_SCALE *
+                                                 SELU_ALPHA * np.expm1(np.minimum(z, 0))),
+               lambda z, a, s: np.where(a > 0, SELU_SCALE,
+                                        a + SELU_SCALE * SELU_ALPHA).astype(a.dtype),
+               symbol="selu", derivative_text="λ if z_{n} > 0 else {n} + λα", torch="SELU",
+               onnx="Selu", onnx_attrs=(("alpha", SELU_ALPHA), ("gamma", SELU_SCALE))),
+    Activation("softplus", 11, lambda z, s: _softplus(z),
+               lambda z, a, s: np.where(z > SOFTPLUS_THRESHOLD, 1, _sigmoid(z)).astype(
+                   z.dtype), symbol="softplus", derivative_text="σ(z_{n})", needs_z=True,
+               torch="Softplus", torch_kwargs=(("beta", 1.0), ("threshold", 20.0)),
+               onnx="Softplus"),
 )})
 
 

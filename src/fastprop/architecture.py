@@ -53,6 +53,11 @@ class Architecture:
         return np.array([ACTIVATIONS[a].code for a in self.activations], dtype=np.intc)
 
     @property
+    def keeps_z(self) -> tuple[bool, ...]:
+        """Per layer: whether its activation's f′ needs z (the engines keep z then)."""
+        return tuple(ACTIVATIONS[a].needs_z for a in self.activations)
+
+    @property
     def loss_code(self) -> int:
         return LOSSES[self.loss].code
 

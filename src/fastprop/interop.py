@@ -44,6 +44,7 @@ class NetworkSpec:
     dtype: str
     weights: list[np.ndarray]
     biases: list[np.ndarray]
+    leaky_slope: float = LEAKY_SLOPE
 
 
 # ------------------------------------------------------------------ scikit-learn
@@ -227,6 +228,7 @@ def torch_spec(module, loss: str | None = None) -> NetworkSpec:
                         f"got {type(module).__name__}")
     linears: list[nn.Linear] = []
     acts: list[str] = []
+    slopes: set[float] = set()
     for i, m in enumerate(_flatten(module)):
         if isinstance(m, nn.Linear):
             if linears and len(acts) < len(linears):
@@ -243,9 +245,12 @@ def torch_spec(module, loss: str | None = None) -> NetworkSpec:
         if not linears or len(acts) == len(linears):
             raise ValueError(f"module [{i}] {m!r} must follow a Linear layer "
                              "(one activation per layer)")
-        if record.uses_slope and m.negative_slope != LEAKY_SLOPE:
-            raise ValueError(f"{record.torch} needs negative_slope={LEAKY_SLOPE} "
-                             f"(fastprop's), got {m.negative_slope}")
+        if record.uses_slope:
+            slopes.add(float(m.negative_slope))
+            if len(slopes) > 1:
+                raise ValueError(f"module [{i}] {m!r}: every {record.torch} must have the "
+                                 f"same negative_slope (a network has one), got "
+                                 f"{sorted(slopes)}")
         if name == "softmax" and m.dim not in (-1, 1):
             raise ValueError(f"Softmax must be over the last dimension, got dim={m.dim}")
         for key, value in record.torch_kwargs:
@@ -279,7 +284,7 @@ def torch_spec(module, loss: str | None = None) -> NetworkSpec:
         biases = [m.bias.detach().cpu().numpy().copy() for m in linears] if bias else []
     return NetworkSpec(sizes, acts[:-1] + [output], loss, bias,
                        "float64" if linears[0].weight.dtype == torch.float64 else "float32",
-                       weights, biases)
+                       weights, biases, slopes.pop() if slopes else LEAKY_SLOPE)
 
 
 def to_torch(net):
@@ -327,10 +332,11 @@ def to_onnx(net, path, opset: int = 17) -> None:
     """Write the network as an ONNX model computing ``net.predict``: input "X" of shape
     (N, n_in), output "Y" of shape (N, n_out), in the network's dtype.
 
-    Each layer is ``Gemm`` (``MatMul`` without biases) and its activation node (``Relu``,
+    Each layer is ``Gemm`` (``MatMul`` without biases) and its activation (``Relu``,
     ``LeakyRelu``, ``Sigmoid``, ``Tanh``, ``Softmax``; none for identity), at ONNX opset
-    ``opset`` (17 by default). ``LeakyRelu``'s slope is a 32-bit attribute, so a float64
-    network computes leaky ReLU as ``Max(z, 0.01·z)`` with a float64 constant instead.
+    ``opset`` (17 by default). GELU, SiLU, ELU, SELU and softplus are written with
+    elementary operators and constants in the network's dtype (``fastprop._onnx_graph``),
+    as is a float64 network's leaky ReLU (``LeakyRelu``'s slope is a 32-bit attribute).
     The file is written atomically.
 
     Examples
@@ -344,6 +350,7 @@ def to_onnx(net, path, opset: int = 17) -> None:
     except ImportError:
         raise ImportError("to_onnx needs the onnx package: pip install onnx "
                           '(or pip install "fastprop-mlp[onnx]")') from None
+    from ._onnx_graph import activation_nodes
     from ._version import __version__
 
     path = os.fspath(path)
@@ -360,15 +367,11 @@ def to_onnx(net, path, opset: int = 17) -> None:
         act, a = ACTIVATIONS[net.activations[layer]], f"a{layer}"
         if act.onnx is None:  # identity
             a = z
-        elif act.uses_slope and net.dtype == np.float64:  # see the docstring
-            slope = np.array(net.arch.leaky_slope, dtype=net.dtype)
-            inits.append(numpy_helper.from_array(slope, f"slope{layer}"))
-            nodes.append(helper.make_node("Mul", [z, f"slope{layer}"], [f"sz{layer}"]))
-            nodes.append(helper.make_node("Max", [z, f"sz{layer}"], [a]))
-        elif act.uses_slope:
-            nodes.append(helper.make_node(act.onnx, [z], [a], alpha=net.arch.leaky_slope))
-        else:
-            nodes.append(helper.make_node(act.onnx, [z], [a], **dict(act.onnx_attrs)))
+            continue
+        more_nodes, more_inits = activation_nodes(act.name, z, a, layer, net.dtype,
+                                                  net.arch.leaky_slope)
+        nodes += more_nodes
+        inits += more_inits
     nodes.append(helper.make_node("Identity", [a], ["Y"]))
     graph = helper.make_graph(
         nodes, "fastprop_mlp",

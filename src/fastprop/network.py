@@ -24,7 +24,7 @@ from ._validation import (
     check_seed,
     check_sizes,
 )
-from .activations import check_activation, check_hidden
+from .activations import LEAKY_SLOPE, check_activation, check_hidden
 from .architecture import Architecture
 from .engines import get_engine
 from .errors import DivergenceError
@@ -46,7 +46,8 @@ class Network(NetworkViews):
         Layer sizes, input first: ``[3, 2, 1]`` is 3 inputs, 2 hidden units, 1 output.
     activation : str or sequence of str, default "relu"
         Hidden activation, or one per hidden layer: "identity", "relu", "leaky_relu",
-        "sigmoid", "tanh" (``fastprop.activations``).
+        "sigmoid", "tanh", "gelu", "gelu_tanh", "silu", "elu", "selu", "softplus"
+        (``fastprop.activations``: PyTorch's definitions).
     output : str, optional
         Output activation. Default: the loss's own (sigmoid for "bce", softmax for
         "cross_entropy", identity for "mse").
@@ -59,6 +60,8 @@ class Network(NetworkViews):
     engine : {"cython", "numpy"}, default "cython"
     seed : int, optional
         Makes initialisation and shuffling reproducible.
+    leaky_slope : float, default 0.01
+        The slope of "leaky_relu" below 0 (PyTorch's ``negative_slope``).
 
     Examples
     --------
@@ -73,7 +76,7 @@ class Network(NetworkViews):
     def __init__(self, sizes: Sequence[int], activation: str | Sequence[str] = "relu",
                  output: str | None = None, loss: str = "bce", bias: bool = True,
                  init: str | float = "he", dtype: str = "float64", engine: str = "cython",
-                 seed: int | None = None):
+                 seed: int | None = None, leaky_slope: float = LEAKY_SLOPE):
         sizes = check_sizes(sizes)
         loss = check_loss(loss)
         hidden = check_hidden(activation, len(sizes) - 2)
@@ -83,9 +86,13 @@ class Network(NetworkViews):
         bias = check_bool(bias, "bias")
         init = check_init(init)
         np_dtype = check_dtype(dtype)
+        leaky_slope = check_float(leaky_slope, "leaky_slope")
+        if not np.isfinite(leaky_slope):
+            raise ValueError(f"leaky_slope must be finite, got {leaky_slope}")
         self._engine = get_engine(engine)
         self.seed = check_seed(seed)
-        arch = Architecture(tuple(sizes), tuple(hidden) + (output,), loss, bias, np_dtype)
+        arch = Architecture(tuple(sizes), tuple(hidden) + (output,), loss, bias, np_dtype,
+                            leaky_slope)
         self._setup(arch, self.seed if self.seed is not None else random_seed())
         initialize(arch, self.params, init, np.random.default_rng(self._seed))
 

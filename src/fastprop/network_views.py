@@ -96,7 +96,7 @@ class NetworkViews:
     def _from_spec(cls, spec, engine: str):
         net = cls(spec.sizes, activation=list(spec.activations[:-1]),
                   output=spec.activations[-1], loss=spec.loss, bias=spec.bias, init=0.0,
-                  dtype=spec.dtype, engine=engine)
+                  dtype=spec.dtype, engine=engine, leaky_slope=spec.leaky_slope)
         net.set_weights(spec.weights, spec.biases if spec.bias else None)
         return net
 
@@ -183,7 +183,8 @@ class NetworkViews:
         architecture, metadata and parameters (``fp.load`` calls this)."""
         net = cls(list(arch.sizes), activation=list(arch.activations[:-1]),
                   output=arch.output, loss=arch.loss, bias=arch.bias, init=0.0,
-                  dtype=arch.dtype.name, engine=engine or meta["engine"], seed=meta["seed"])
+                  dtype=arch.dtype.name, engine=engine or meta["engine"], seed=meta["seed"],
+                  leaky_slope=arch.leaky_slope)
         if net.arch != arch:
             raise ValueError("inconsistent architecture")
         net.params[...] = params

@@ -65,8 +65,8 @@ class Trace:
         self.new_biases = [b - lr * g for b, g in zip(self.biases, self.grad_biases, strict=True)]
         self.dloss_dyhat = _dloss_dyhat(arch.loss, self.y_hat, y)
         self.fprime = [None if ACTIVATIONS[f].derivative is None else
-                       ACTIVATIONS[f].derivative(a, arch.leaky_slope)
-                       for f, a in zip(arch.activations, self.a, strict=True)]
+                       ACTIVATIONS[f].derivative(z, a, arch.leaky_slope)
+                       for f, z, a in zip(arch.activations, zs, self.a, strict=True)]
         self.dloss_da = [d @ W.T for d, W in zip(deltas[1:], self.weights[1:], strict=True)]
         self.dloss_da.append(self.dloss_dyhat)
         self.names = node_names(arch.sizes)

@@ -7,7 +7,7 @@ the worked examples), for the N layers l = 0 … N−1 with weights W_l (fan_in 
     loss       L(ŷ, y), a mean over the batch (see ``fastprop.losses``)
     backward   δ_{N−1} = ∂L/∂z_{N−1}                       (fused with the loss)
                ∂L/∂W_l = a_lᵀ·δ_l ;  ∂L/∂b_l = Σ_batch δ_l
-               δ_{l−1} = (δ_l·W_lᵀ) ⊙ f′_{l−1}(a_l)          (f′ from the activation's output)
+               δ_{l−1} = (δ_l·W_lᵀ) ⊙ f′_{l−1}(z_{l−1})      (f′ from a_l where it can)
     update     p ← p − lr·∂L/∂p   (or an optimizer's rule, ``fastprop.optim``)
 
 Arrays are C-contiguous in the network's dtype; X is (n, features), Y is (n, outputs).
@@ -52,7 +52,7 @@ def _output_delta(arch: Architecture, z, a, Y, weights=None):
         return g
     if arch.output == "softmax":  # Jacobian of softmax: δ_j = ŷ_j·(g_j − Σ_i g_i·ŷ_i)
         return a * (g - (g * a).sum(axis=1, keepdims=True))
-    return g * ACTIVATIONS[arch.output].derivative(a, arch.leaky_slope)
+    return g * ACTIVATIONS[arch.output].derivative(z, a, arch.leaky_slope)
 
 
 class NumpyEngine:
@@ -94,7 +94,7 @@ class NumpyEngine:
                 gbs[layer][...] = delta.sum(axis=0)
             if layer > 0:
                 f = ACTIVATIONS[arch.activations[layer - 1]]
-                f_prime = f.derivative(acts[layer], arch.leaky_slope)
+                f_prime = f.derivative(zs[layer - 1], acts[layer], arch.leaky_slope)
                 delta = (delta @ Ws[layer].T) * f_prime
                 deltas.insert(0, delta)
         return deltas
