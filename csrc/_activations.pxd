@@ -5,8 +5,8 @@ same functions in NumPy; ``ActivationCode`` (``_codes.pxd``) names them."""
 from libc.math cimport erf, erff, exp, expf, expm1, expm1f, log1p, log1pf, tanh, tanhf
 from cython cimport floating
 
-from _codes cimport ELU, GELU, GELU_TANH, IDENTITY, LEAKY_RELU, RELU, SELU, SIGMOID, SILU
-from _codes cimport SOFTMAX, SOFTPLUS, TANH
+from _codes cimport ELU, EXP, GELU, GELU_TANH, IDENTITY, LEAKY_RELU, RELU, SELU, SIGMOID
+from _codes cimport SILU, SOFTMAX, SOFTPLUS, TANH
 
 
 cdef inline floating _exp(floating x) noexcept nogil:
@@ -114,6 +114,9 @@ cdef inline void activate(int act, floating* z, floating* a, Py_ssize_t rows,
     elif act == SOFTPLUS:   # a = log(1 + e^z), = z above the threshold (20)
         for i in range(n):
             a[i] = z[i] if z[i] > SOFTPLUS_THRESHOLD else _log1p(_exp(z[i]))
+    elif act == EXP:        # a = e^z (the rate of a Poisson output)
+        for i in range(n):
+            a[i] = _exp(z[i])
     elif act == SOFTMAX:  # a_j = e^(z_j − max z) / Σ_k e^(z_k − max z)
         for i in range(rows):
             m = z[i * cols]
@@ -172,6 +175,9 @@ cdef inline void times_derivative(int act, const floating* z, const floating* a,
         for i in range(n):
             delta[i] = delta[i] * (<floating>_SELU_SCALE() if a[i] > 0 else
                                    a[i] + <floating>(_SELU_SCALE() * _SELU_ALPHA()))
+    elif act == EXP:         # f′ = e^z = a
+        for i in range(n):
+            delta[i] = delta[i] * a[i]
     elif act == SOFTPLUS:    # f′ = σ(z), = 1 above the threshold
         for i in range(n):
             delta[i] = delta[i] if z[i] > SOFTPLUS_THRESHOLD else delta[i] * _sigmoid(z[i])

@@ -16,11 +16,15 @@ cpdef enum ActivationCode:
     ELU = 9
     SELU = 10
     SOFTPLUS = 11
+    EXP = 12
 
 cpdef enum LossCode:
     MSE = 0
     BCE = 1
     CROSS_ENTROPY = 2
+    MAE = 3
+    HUBER = 4
+    POISSON = 5
 
 cpdef enum OptimizerCode:
     SGD = 0

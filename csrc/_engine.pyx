@@ -132,6 +132,7 @@ class Plan:
         self.w_off = np.asarray(arch.w_offsets, dtype=np.intp)
         self.b_off = np.asarray(arch.b_offsets, dtype=np.intp)
         self.bias, self.loss, self.slope = arch.bias, arch.loss_code, arch.leaky_slope
+        self.loss_param = arch.huber_delta
         self.keeps_z = tuple(bool(k) for k in arch.keeps_z)  # per layer: f′ needs z
         self.n_params, self.dtype = arch.n_params, arch.dtype
         self.n_in, self.n_out = arch.sizes[0], arch.sizes[len(arch.sizes) - 1]
@@ -194,7 +195,7 @@ cdef double forward_chunks(const Net* net, const floating* params, const floatin
             total += chunk_weight * output_loss_delta(
                 net.loss, net.act[net.n_layers - 1], base + w.z_out, base + w.a_out,
                 Y + start * k, weights + start if weights != NULL else NULL, NULL, rows, k,
-                <floating>net.slope)
+                <floating>net.slope, net.loss_param)
             total_weight += chunk_weight
         start += rows
         if start < n and signal_raised(pending):

@@ -18,7 +18,7 @@ from cython cimport floating
 
 from _activations cimport times_derivative
 from _blas cimport gemm
-from _codes cimport BCE, CROSS_ENTROPY, MSE, SOFTMAX
+from _codes cimport BCE, CROSS_ENTROPY, HUBER, MAE, MSE, POISSON, SOFTMAX
 
 # Below this many multiply-adds (rows × n_in × n_out) a product runs in plain loops:
 # a BLAS call's fixed cost (argument checks, threading, packing) exceeds the arithmetic.
@@ -141,20 +141,83 @@ cdef inline void _softmax_jacobian(const floating* a, floating* delta, Py_ssize_
             delta[i * k + j] = a[i * k + j] * (g - dot)
 
 
+cdef inline double _pointwise(int loss, double z, double a, double y, double param,
+                              double* g) noexcept nogil:
+    """One output's loss ℓ of mae, huber or poisson, and g = ∂ℓ/∂ŷ (∂ℓ/∂z for poisson,
+    computed from the log-rate z with ŷ = a = e^z); ``param`` is Huber's δ.
+
+    mae      ℓ = |ŷ − y|                             g = sign(ŷ − y)
+    huber    ℓ = ½d² if |d| ≤ δ else δ(|d| − ½δ)     g = d if |d| ≤ δ else δ·sign(d)
+    poisson  ℓ = e^z − y·z                           g = e^z − y
+    """
+    cdef double d = a - y, m = d if d > 0 else -d
+    if loss == MAE:
+        g[0] = 1.0 if d > 0 else (-1.0 if d < 0 else 0.0)
+        return m
+    if loss == HUBER:
+        if m <= param:
+            g[0] = d
+            return 0.5 * d * d
+        g[0] = param if d > 0 else -param
+        return param * (m - 0.5 * param)
+    g[0] = d  # poisson
+    return a - y * z
+
+
+cdef inline double _pointwise_loss_delta(int loss, int out_act, const floating* z,
+                                         const floating* a, const floating* y,
+                                         const floating* rw, floating* delta,
+                                         Py_ssize_t rows, Py_ssize_t k, floating slope,
+                                         double param) noexcept nogil:
+    """``output_loss_delta`` of mae, huber and poisson (means over rows and outputs; with
+    row weights, row r's terms × w_r and B → Σ w), then f′ for mae and huber."""
+    cdef Py_ssize_t i, j
+    cdef double total = 0, row, g, sw = rows
+    cdef floating c
+    if rw != NULL:
+        sw = 0
+        for i in range(rows):
+            sw += rw[i]
+        if sw == 0:  # every row weighs 0: no loss, no gradient (not 0/0)
+            if delta != NULL:
+                for i in range(rows * k):
+                    delta[i] = 0
+            return 0
+    for i in range(rows):
+        row = 0
+        c = <floating>((rw[i] if rw != NULL else 1.0) / (sw * k))
+        for j in range(k):
+            row += _pointwise(loss, z[i * k + j], a[i * k + j], y[i * k + j], param, &g)
+            if delta != NULL:
+                delta[i * k + j] = <floating>g * c
+        total += row * (rw[i] if rw != NULL else 1.0)
+    if delta != NULL and loss != POISSON:  # poisson's g is already ∂ℓ/∂z
+        if out_act == SOFTMAX:
+            _softmax_jacobian(a, delta, rows, k)
+        else:
+            times_derivative(out_act, z, a, delta, rows * k, slope)
+    return total / (sw * k)
+
+
 cdef inline double output_loss_delta(int loss, int out_act, const floating* z,
                                      const floating* a, const floating* y,
                                      const floating* rw, floating* delta,
-                                     Py_ssize_t rows, Py_ssize_t k, floating slope) noexcept nogil:
+                                     Py_ssize_t rows, Py_ssize_t k, floating slope,
+                                     double param) noexcept nogil:
     """Return the batch's mean loss and write δ = ∂L/∂z of the output layer.
 
     mse            L = Σ (ŷ − y)² / (B·k)            δ = 2(ŷ − y)/(B·k) ⊙ f′(z)
                    (softmax output: δ_j = ŷ_j·(g_j − Σ_i g_i·ŷ_i) with g = ∂L/∂ŷ)
     bce            L = Σ softplus(z) − y·z / (B·k)   δ = (ŷ − y)/(B·k)
     cross_entropy  L = Σ_rows (logsumexp(z) − Σ_j y_j·z_j) / B      δ = (ŷ − y)/B
+    mae, huber, poisson: ``_pointwise`` (``param``: Huber's δ).
     ``delta`` may be NULL (loss only). With row weights ``rw`` (else NULL) the mean over
     the B rows becomes the weighted mean: each row's terms × w_r, and B → Σ_r w_r (a
     batch whose weights are all 0 has loss 0 and δ = 0).
     """
+    if loss == MAE or loss == HUBER or loss == POISSON:
+        return _pointwise_loss_delta(loss, out_act, z, a, y, rw, delta, rows, k, slope,
+                                     param)
     if rw != NULL:
         return _weighted_loss_delta(loss, out_act, z, a, y, rw, delta, rows, k, slope)
     cdef Py_ssize_t i, j, n = rows * k

@@ -33,6 +33,7 @@ ctypedef struct Net:
     const Py_ssize_t* b_off     # offset of b_l, or NULL (no biases)
     int loss
     double slope
+    double loss_param           # Huber's δ
 
 
 ctypedef struct Work:           # one workspace buffer, sized for `rows` samples
@@ -108,7 +109,7 @@ cdef inline double forward_loss(const Net* net, const floating* params, const fl
     forward(net, params, x, rows, w)
     return output_loss_delta(net.loss, net.act[last], base + w.z_out, base + w.a_out, y,
                              rw, base + w.d0, rows, net.sizes[net.n_layers],
-                             <floating>net.slope)
+                             <floating>net.slope, net.loss_param)
 
 
 cdef inline floating* backward_layer(const Net* net, Py_ssize_t l, const floating* params,

@@ -61,7 +61,7 @@ def test_every_activation_record_is_complete_and_used_by_both_engines(rng):
     for act in activations.ACTIVATIONS.values():
         a = act.forward(z, activations.LEAKY_SLOPE)
         assert a.shape == z.shape and np.isfinite(a).all()
-        assert act.symbol and act.torch
+        assert act.symbol and (act.torch or act.output_only)  # exp: to_torch ends at z
         if act.derivative is not None:  # f′ against a central difference of f
             slope, h = activations.LEAKY_SLOPE, 1e-6
             wide = np.concatenate([z, 4 * z, z + 20.5]) + 1e-3  # (off the kinks at 0, 20)
@@ -88,9 +88,9 @@ def test_loss_records_agree_with_the_engines(rng):
         Xv, Y = net._data(X, y)
         zs, acts = get_engine("numpy").forward(net.arch, net.params, Xv)
         assert loss.classification == net.is_classifier
-        assert loss.rows(zs[-1], acts[-1], Y).mean() == pytest.approx(
-            loss.mean(zs[-1], acts[-1], Y), rel=1e-12)
-        assert loss.mean(zs[-1], acts[-1], Y) == pytest.approx(net.loss(X, y), rel=1e-12)
+        assert loss.rows(zs[-1], acts[-1], Y, 1.0).mean() == pytest.approx(
+            loss.mean(zs[-1], acts[-1], Y, 1.0), rel=1e-12)
+        assert loss.mean(zs[-1], acts[-1], Y, 1.0) == pytest.approx(net.loss(X, y), rel=1e-12)
         values = [fp.Network([3, 4, 3], loss=loss.name, seed=2, engine=e).loss(X, y)
                   for e in ("numpy", "cython")]
         assert values[0] == pytest.approx(values[1], rel=1e-12)
@@ -101,7 +101,8 @@ def test_derived_tables():
 
     assert ACTIVATION_NAMES == {"identity": "identity", "logistic": "sigmoid",
                                 "tanh": "tanh", "relu": "relu", "softmax": "softmax"}
-    assert OUTPUT_LOSS == {"identity": "mse", "logistic": "bce", "softmax": "cross_entropy"}
+    assert OUTPUT_LOSS == {"identity": "mse", "logistic": "bce", "softmax": "cross_entropy",
+                           "exp": "poisson"}
     assert losses.loss_for_output("sigmoid") == "bce"
     assert activations.by_sklearn_name("tanh").name == "tanh"
     assert activations.by_sklearn_name("gelu") is None

@@ -18,8 +18,9 @@ import fastprop as fp
 from fastprop.activations import ACTIVATIONS
 
 HIDDEN = [a.name for a in ACTIVATIONS.values() if not a.output_only]
-LOSS_OUTPUTS = [("mse", a) for a in ACTIVATIONS] + [("bce", "sigmoid"),
-                                                   ("cross_entropy", "softmax")]
+LOSS_OUTPUTS = [("mse", a) for a in ACTIVATIONS] + [
+    ("bce", "sigmoid"), ("cross_entropy", "softmax"), ("mae", "identity"), ("mae", "relu"),
+    ("huber", "identity"), ("huber", "tanh"), ("poisson", "exp")]
 
 
 @st.composite
@@ -65,6 +66,8 @@ def make_data(p, rng):
         y = rng.integers(0, 2, size=(n, k)).astype(float)
     elif p["loss"] == "cross_entropy":
         y = rng.integers(0, k, size=n)
+    elif p["loss"] == "poisson":
+        y = rng.poisson(1.0, size=(n, k)).astype(float)
     else:
         y = rng.normal(size=(n, k))
     return X, y

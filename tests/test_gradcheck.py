@@ -10,8 +10,9 @@ from fastprop.activations import ACTIVATIONS
 
 HIDDEN = [a.name for a in ACTIVATIONS.values() if not a.output_only]
 MSE_OUTPUTS = list(ACTIVATIONS)
-LOSS_OUTPUTS = [("mse", o) for o in MSE_OUTPUTS] + [("bce", "sigmoid"),
-                                                   ("cross_entropy", "softmax")]
+LOSS_OUTPUTS = [("mse", o) for o in MSE_OUTPUTS] + [
+    ("bce", "sigmoid"), ("cross_entropy", "softmax"), ("mae", "identity"), ("mae", "tanh"),
+    ("huber", "identity"), ("huber", "softmax"), ("poisson", "exp")]
 
 
 def _targets(loss, rng, n, k):
@@ -19,6 +20,8 @@ def _targets(loss, rng, n, k):
         return rng.uniform(size=(n, k))
     if loss == "cross_entropy":
         return rng.integers(0, k, size=n)
+    if loss == "poisson":
+        return rng.poisson(1.5, size=(n, k)).astype(float)
     return rng.normal(size=(n, k))
 
 

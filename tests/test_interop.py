@@ -58,12 +58,30 @@ def test_from_sklearn(engine, kind, module):
     assert np.abs(net.weights[0]).max() > 0
 
 
+def test_a_poisson_regressor_goes_both_ways(engine):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y = rng.poisson(np.exp(0.5 * X[:, 0]))
+    est = neural_network.MLPRegressor(hidden_layer_sizes=(6,), loss="poisson", max_iter=30,
+                                      random_state=0)
+    with pytest.warns(Warning):
+        est.fit(X, y)
+    net = fp.Network.from_sklearn(est, engine=engine)
+    assert net.loss_name == "poisson" and net.output == "exp"
+    np.testing.assert_allclose(net.predict(X)[:, 0], est.predict(X), rtol=1e-12)
+    back = net.to_sklearn()
+    assert back.loss == "poisson" and back.out_activation_ == "exp"
+    np.testing.assert_allclose(back.predict(X), est.predict(X), rtol=1e-12)
+    with pytest.raises(ValueError, match="no MLP with output 'identity' and loss 'mae'"):
+        fp.Network([3, 2, 1], loss="mae").to_sklearn()
+
+
 def test_from_sklearn_rejects_what_it_cannot_represent():
     with pytest.raises(TypeError, match="fitted"):
         fp.Network.from_sklearn(neural_network.MLPClassifier())
     est, _ = fitted(neural_network, "regressor")
-    est.out_activation_ = "exp"
-    with pytest.raises(ValueError, match="Poisson"):
+    est.out_activation_ = "softplus"
+    with pytest.raises(ValueError, match="no fastprop equivalent"):
         fp.Network.from_sklearn(est)
 
 

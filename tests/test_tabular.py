@@ -309,3 +309,20 @@ def test_whole_column_reading_agrees_with_the_cell_by_cell_rules(values, flags):
         else:
             assert got.flags is None
         assert got.text().tolist() == [str(v).strip() for v in column]
+
+
+def test_regression_losses_fit_a_table():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=300)
+    counts = rng.poisson(np.exp(0.8 * x + 1.0))
+    table = {"x": x.tolist(), "kind": rng.choice(["a", "b"], 300).tolist(),
+             "n": counts.tolist()}
+    model = fp.TabularModel(hidden=(8,), epochs=40, lr=0.01, loss="poisson")
+    model.fit(table, "n")
+    assert model.classes_ is None and model.loss_name == "poisson"
+    assert (model.predict(table) > 0).all() and model.score(table) > 0.5
+    for loss in ("mae", "huber"):
+        fitted = fp.TabularModel(hidden=(8,), epochs=5, loss=loss).fit(table, "n")
+        assert fitted.loss_name == loss and fitted.classes_ is None
+    with pytest.raises(ValueError, match="negative values"):
+        fp.TabularModel(epochs=1, loss="poisson").fit({"x": [1, 2], "y": [-1.0, 2.0]}, "y")

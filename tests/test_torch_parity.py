@@ -33,13 +33,22 @@ def one_torch_thread():
 HIDDEN = [a.name for a in ACTIVATIONS.values() if not a.output_only]
 #: (loss, output activation): every loss, and mse with every output activation.
 HEADS = [("bce", "sigmoid"), ("cross_entropy", "softmax")] + \
-    [("mse", a) for a in ACTIVATIONS]
+    [("mse", a) for a in ACTIVATIONS] + \
+    [("mae", "identity"), ("mae", "tanh"), ("huber", "identity"), ("huber", "sigmoid"),
+     ("poisson", "exp")]
+
+
+class _Exp(nn.Module):  # torch has no module for e^z (the rate of a Poisson output)
+    def forward(self, z):
+        return torch.exp(z)
 
 
 def _torch_activation(name):
     """The torch module of the catalogue's record, built independently of fastprop's
     interchange: class and fixed arguments, the slope for leaky ReLU."""
     record = ACTIVATIONS[name]
+    if record.torch is None:
+        return _Exp()
     kwargs = dict(record.torch_kwargs)
     if record.uses_slope:
         kwargs["negative_slope"] = 0.01
@@ -73,13 +82,15 @@ def make_case(case: int, engine: str, n: int):
     sizes, hidden, output, loss, bias = architecture(case)
     net = fp.Network(sizes, activation=hidden, output=output, loss=loss, bias=bias,
                      init="uniform" if bias else "xavier", dtype="float64", engine=engine,
-                     seed=case)
+                     seed=case, huber_delta=0.5 if case % 2 else 1.0)
     rng = np.random.default_rng(case)
     X = rng.normal(size=(n, sizes[0]))
     if loss == "bce":
         y = (rng.random((n, sizes[-1])) < 0.5).astype(np.float64)
     elif loss == "cross_entropy":
         y = rng.integers(0, sizes[-1], size=n)
+    elif loss == "poisson":
+        y = rng.poisson(2.0, size=(n, sizes[-1])).astype(np.float64)
     else:
         y = rng.normal(size=(n, sizes[-1]))
     return net, X, y
@@ -105,11 +116,18 @@ def torch_copy(net):
     elif net.loss_name == "cross_entropy":
         def loss_fn(model, X, y):
             return nn.functional.cross_entropy(model(X), y)
+    elif net.loss_name == "poisson":  # the body gives the log-rate
+        def loss_fn(model, X, y):
+            return nn.functional.poisson_nll_loss(model(X), y, log_input=True, full=False)
     else:
         head = TORCH_ACT[net.output]()
+        delta = net.arch.huber_delta
+        pointwise = {"mse": nn.functional.mse_loss, "mae": nn.functional.l1_loss,
+                     "huber": lambda a, y: nn.functional.huber_loss(a, y, delta=delta)}
+        compare = pointwise[net.loss_name]
 
         def loss_fn(model, X, y):
-            return nn.functional.mse_loss(head(model(X)), y)
+            return compare(head(model(X)), y)
     return body, loss_fn
 
 

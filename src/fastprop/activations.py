@@ -186,6 +186,9 @@ ACTIVATIONS: Mapping[str, Activation] = MappingProxyType({a.name: a for a in (
                    z.dtype), symbol="softplus", derivative_text="σ(z_{n})", needs_z=True,
                torch="Softplus", torch_kwargs=(("beta", 1.0), ("threshold", 20.0)),
                onnx="Softplus"),
+    # the rate e^z of a Poisson output (torch has no module: to_torch ends at the log-rate)
+    Activation("exp", 12, lambda z, s: np.exp(z), lambda z, a, s: a, symbol="exp",
+               derivative_text="{n}", output_only=True, onnx="Exp"),
 )})
 
 

@@ -23,6 +23,7 @@ class Architecture:
     bias: bool
     dtype: np.dtype
     leaky_slope: float = LEAKY_SLOPE
+    huber_delta: float = 1.0
     w_offsets: tuple[int, ...] = field(init=False)
     b_offsets: tuple[int, ...] = field(init=False)
     n_params: int = field(init=False)
@@ -82,4 +83,5 @@ class Architecture:
             "bias": self.bias,
             "dtype": self.dtype.name,
             "leaky_slope": self.leaky_slope,
+            "huber_delta": self.huber_delta,
         }

@@ -75,10 +75,10 @@ def sklearn_spec(estimator) -> NetworkSpec:
         raise ValueError(f"estimator.activation={activation!r} is not one of {list(_SK_TO_FP)}")
     loss = by_sklearn_output(estimator.out_activation_)
     if loss is None:
-        supported = [loss.sklearn_output for loss in LOSSES.values()]
+        supported = [r.sklearn_output for r in LOSSES.values() if r.sklearn_output]
         raise ValueError(
             f"estimator.out_activation_={estimator.out_activation_!r} has no fastprop "
-            f"equivalent (supported: {supported}; Poisson regression is not)")
+            f"equivalent (supported: {supported})")
     coefs = [np.asarray(W) for W in estimator.coefs_]
     dtype = coefs[0].dtype if coefs[0].dtype in (np.float32, np.float64) else np.float64
     sizes = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
@@ -136,13 +136,15 @@ def to_sklearn(net, classes=None, *, fastprop: bool = False):
                                                  for W in weights]
     loss = LOSSES[net.loss_name]
     n_out = net.sizes[-1]
-    if net.output != loss.default_output:  # scikit-learn pairs each loss with one output
-        pairs = ", ".join(f"{r.default_output}+{r.name!r}" for r in LOSSES.values())
+    if net.output != loss.default_output or loss.sklearn_output is None:
+        pairs = ", ".join(f"{r.default_output}+{r.name!r}" for r in LOSSES.values()
+                          if r.sklearn_output is not None)  # one output per loss
         raise ValueError(
             f"scikit-learn has no MLP with output {net.output!r} and loss {net.loss_name!r}; "
             f"supported: {pairs}")
     if not loss.classification:
-        est = MLPRegressor(hidden_layer_sizes=net.sizes[1:-1], activation=activation)
+        est = MLPRegressor(hidden_layer_sizes=net.sizes[1:-1], activation=activation,
+                           loss="poisson" if loss.name == "poisson" else "squared_error")
         est.out_activation_ = loss.sklearn_output
     else:
         est = MLPClassifier(hidden_layer_sizes=net.sizes[1:-1], activation=activation)
@@ -292,7 +294,9 @@ def to_torch(net):
     followed by its activation, the output's included (none for identity).
 
     ``seq(x)`` equals ``net.predict(x)``; ``seq[:-1]`` gives the logits that torch's
-    ``BCEWithLogitsLoss``/``CrossEntropyLoss`` expect.
+    ``BCEWithLogitsLoss``/``CrossEntropyLoss`` expect. An "exp" output (the rate of a
+    Poisson network) has no torch module: ``seq(x)`` then gives the log-rate, which
+    ``PoissonNLLLoss(log_input=True)`` takes, and ``seq(x).exp()`` the prediction.
 
     Examples
     --------
@@ -319,7 +323,7 @@ def to_torch(net):
                 linear.bias.copy_(torch.from_numpy(net.biases[layer].copy()))
         modules.append(linear)
         act = ACTIVATIONS[net.activations[layer]]
-        if act.name != "identity":
+        if act.name != "identity" and act.torch is not None:
             kwargs = dict(act.torch_kwargs)
             if act.uses_slope:
                 kwargs["negative_slope"] = net.arch.leaky_slope

@@ -4,8 +4,8 @@ File layout (format version 1)::
 
     metadata.npy   0-d unicode array: JSON {"format": "fastprop", "format_version": 1,
                    "fastprop_version", "sizes", "activations", "loss", "bias", "dtype",
-                   "leaky_slope", "n_params", "engine", "seed", "effective_seed",
-                   "epochs_trained"}
+                   "leaky_slope", "huber_delta" (optional, 1.0 when absent), "n_params",
+                   "engine", "seed", "effective_seed", "epochs_trained"}
     params.npy     the flat parameter buffer (n_params,) in the network's dtype
 
 ``write_model`` writes atomically (``fastprop._files.atomic_write``): a crash mid-save
@@ -170,8 +170,13 @@ def _architecture(meta: dict, path):
     from .architecture import Architecture
 
     try:
+        delta = meta.get("huber_delta", 1.0)
+        if isinstance(delta, bool) or not isinstance(delta, (int, float)) or \
+                not 0 < delta < float("inf"):
+            raise ValueError(f"huber_delta must be a positive number, got {delta!r}")
         arch = Architecture(tuple(meta["sizes"]), tuple(meta["activations"]), meta["loss"],
-                            meta["bias"], np.dtype(meta["dtype"]), float(meta["leaky_slope"]))
+                            meta["bias"], np.dtype(meta["dtype"]), float(meta["leaky_slope"]),
+                            float(delta))
         check_bytes(arch.n_params * arch.dtype.itemsize, "the parameters", "sizes")
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: invalid architecture ({exc})") from None

@@ -8,6 +8,11 @@ Definitions (PyTorch's, so results can be checked against it):
 * ``"cross_entropy"``  softmax + categorical cross-entropy, summed over classes and
   averaged over the batch: L = mean(logsumexp(z) − Σ_j y_j z_j); ∂L/∂z = (softmax(z) − y)/n.
   Targets are integer class ids or rows of class probabilities (one-hot rows).
+* ``"mae"``  mean of |y − ŷ| (``L1Loss``; the gradient's sign(0) is 0).
+* ``"huber"``  mean of ½d² where |d| ≤ δ, δ(|d| − ½δ) beyond (``HuberLoss``; d = ŷ − y,
+  δ = the network's ``huber_delta``, 1 by default).
+* ``"poisson"``  the output is the log-rate z and ŷ = e^z the rate: L = mean(e^z − y·z)
+  (``PoissonNLLLoss(log_input=True)``), ∂L/∂z = (ŷ − y)/(n·k); targets ≥ 0.
 
 Everything else derives its tables from ``LOSSES``: the NumPy reference engine (the
 loss and its derivative), the trace (formulas), the scikit-learn adapter and the
@@ -51,9 +56,9 @@ class Loss:
         Losses computed from the logit need exactly this output activation.
     classification : bool
         Accuracy is a meaningful metric.
-    targets : {"real", "probability", "classes"}
-        What targets it takes: any finite number; values in [0, 1]; class ids or rows of
-        class probabilities (one-hot rows).
+    targets : {"real", "count", "probability", "classes"}
+        What targets it takes: any finite number; a number ≥ 0; values in [0, 1]; class
+        ids or rows of class probabilities (one-hot rows).
     min_outputs : int
         The fewest outputs the network may have.
     per_output : bool
@@ -64,11 +69,12 @@ class Loss:
         activation cancels); otherwise ``gradient`` is ∂ℓ/∂ŷ and the engines chain it
         through the output activation.
     mean, rows, gradient : callable
-        ``(z, a, y)`` → the batch's mean loss (float), each row's loss (n,), and each
+        ``(z, a, y, p)`` → the batch's mean loss (float), each row's loss (n,), and each
         element's ∂ℓ/∂z (``from_logit``) or ∂ℓ/∂ŷ, before the mean's division: NumPy.
+        ``p`` is the loss's parameter (Huber's δ; the others ignore it).
     dyhat : callable
-        ``(ŷ, y)`` → each element's ∂ℓ/∂ŷ before the mean's division (the trace shows
-        it even for losses computed from the logit).
+        ``(ŷ, y, p)`` → each element's ∂ℓ/∂ŷ before the mean's division (the trace
+        shows it even for losses computed from the logit).
     formula, reduction : str
         The loss as the trace prints it, and how it is averaged.
     dyhat_text : (str, str)
@@ -79,9 +85,9 @@ class Loss:
         = 1 − y, ``{yh1}`` = 1 − ŷ, ``{L}``).
     note : str or None
         A remark the trace adds under the loss.
-    sklearn_output : str
-        scikit-learn's ``out_activation_`` for this loss.
-    sklearn_scales : callable
+    sklearn_output : str or None
+        scikit-learn's ``out_activation_`` for this loss (None: scikit-learn has none).
+    sklearn_scales : callable or None
         ``k → (loss scale, gradient scale)`` from this loss to scikit-learn's, for k
         outputs (see ``fastprop.sklearn._solver``).
     torch : str
@@ -92,7 +98,7 @@ class Loss:
     --------
     >>> import numpy as np
     >>> z = a = np.array([[2.0]])
-    >>> LOSSES["mse"].mean(z, a, np.array([[1.0]]))
+    >>> LOSSES["mse"].mean(z, a, np.array([[1.0]]), None)
     1.0
     """
 
@@ -114,9 +120,10 @@ class Loss:
     dyhat_text: tuple[str, str]
     one_value_text: str | None
     note: str | None
-    sklearn_output: str
-    sklearn_scales: Callable[[int], tuple[float, float]]
+    sklearn_output: str | None
+    sklearn_scales: Callable[[int], tuple[float, float]] | None
     torch: str
+    torch_kwargs: tuple[tuple[str, object], ...] = ()
 
 
 def _lse(z):
@@ -128,10 +135,10 @@ def _lse(z):
 LOSSES: Mapping[str, Loss] = MappingProxyType({loss.name: loss for loss in (
     Loss("mse", 0, default_output="identity", required_output=None, classification=False,
          targets="real", min_outputs=1, per_output=True, from_logit=False,
-         mean=lambda z, a, y: float(np.mean((y - a) ** 2)),
-         rows=lambda z, a, y: np.mean((y - a) ** 2, axis=1),
-         gradient=lambda z, a, y: 2 * (a - y),
-         dyhat=lambda yh, y: 2 * (yh - y),
+         mean=lambda z, a, y, p: float(np.mean((y - a) ** 2)),
+         rows=lambda z, a, y, p: np.mean((y - a) ** 2, axis=1),
+         gradient=lambda z, a, y, p: 2 * (a - y),
+         dyhat=lambda yh, y, p: 2 * (yh - y),
          formula="L = mean((y − ŷ)²)", reduction="mean over samples and outputs",
          dyhat_text=("−2(y − {n})", "2({n} − y){per}"),
          one_value_text="L = (y − ŷ)² = ({y} − {yh})² = {L}", note=None,
@@ -141,10 +148,10 @@ LOSSES: Mapping[str, Loss] = MappingProxyType({loss.name: loss for loss in (
     Loss("bce", 1, default_output="sigmoid", required_output="sigmoid",
          classification=True, targets="probability", min_outputs=1, per_output=True,
          from_logit=True,
-         mean=lambda z, a, y: float(np.mean(np.logaddexp(0, z) - y * z)),
-         rows=lambda z, a, y: np.mean(np.logaddexp(0, z) - y * z, axis=1),
-         gradient=lambda z, a, y: a - y,
-         dyhat=lambda yh, y: -y / yh + (1 - y) / (1 - yh),
+         mean=lambda z, a, y, p: float(np.mean(np.logaddexp(0, z) - y * z)),
+         rows=lambda z, a, y, p: np.mean(np.logaddexp(0, z) - y * z, axis=1),
+         gradient=lambda z, a, y, p: a - y,
+         dyhat=lambda yh, y, p: -y / yh + (1 - y) / (1 - yh),
          formula="L = −mean(y·log ŷ + (1 − y)·log(1 − ŷ))",
          reduction="mean over samples and outputs",
          dyhat_text=("−y/{n} + (1 − y)/(1 − {n})", "(−y/{n} + (1 − y)/(1 − {n})){per}"),
@@ -158,16 +165,56 @@ LOSSES: Mapping[str, Loss] = MappingProxyType({loss.name: loss for loss in (
     Loss("cross_entropy", 2, default_output="softmax", required_output="softmax",
          classification=True, targets="classes", min_outputs=2, per_output=False,
          from_logit=True,
-         mean=lambda z, a, y: float(np.mean(_lse(z) - (y * z).sum(axis=1))),
-         rows=lambda z, a, y: _lse(z) - (y * z).sum(axis=1),
-         gradient=lambda z, a, y: a - y,
-         dyhat=lambda yh, y: -y / yh,
+         mean=lambda z, a, y, p: float(np.mean(_lse(z) - (y * z).sum(axis=1))),
+         rows=lambda z, a, y, p: _lse(z) - (y * z).sum(axis=1),
+         gradient=lambda z, a, y, p: a - y,
+         dyhat=lambda yh, y, p: -y / yh,
          formula="L = −mean(Σ_j y_j·log ŷ_j)",
          reduction="summed over classes, mean over samples",
          dyhat_text=("−y/{n}", "−y/{n}{per}"), one_value_text=None, note=None,
          sklearn_output="softmax", sklearn_scales=lambda k: (1.0, 1.0),
          torch="CrossEntropyLoss"),
+    Loss("mae", 3, default_output="identity", required_output=None, classification=False,
+         targets="real", min_outputs=1, per_output=True, from_logit=False,
+         mean=lambda z, a, y, p: float(np.mean(np.abs(a - y))),
+         rows=lambda z, a, y, p: np.mean(np.abs(a - y), axis=1),
+         gradient=lambda z, a, y, p: np.sign(a - y),
+         dyhat=lambda yh, y, p: np.sign(yh - y),
+         formula="L = mean(|y − ŷ|)", reduction="mean over samples and outputs",
+         dyhat_text=("sign({n} − y)", "sign({n} − y){per}"),
+         one_value_text="L = |y − ŷ| = |{y} − {yh}| = {L}", note=None,
+         sklearn_output=None, sklearn_scales=None, torch="L1Loss"),
+    # ½d² inside δ, δ(|d| − ½δ) outside: squared error near the target, absolute far away
+    Loss("huber", 4, default_output="identity", required_output=None, classification=False,
+         targets="real", min_outputs=1, per_output=True, from_logit=False,
+         mean=lambda z, a, y, p: float(np.mean(_huber(a - y, p))),
+         rows=lambda z, a, y, p: np.mean(_huber(a - y, p), axis=1),
+         gradient=lambda z, a, y, p: np.clip(a - y, -p, p),
+         dyhat=lambda yh, y, p: np.clip(yh - y, -p, p),
+         formula="L = mean(½(y − ŷ)² if |y − ŷ| ≤ δ else δ(|y − ŷ| − ½δ))",
+         reduction="mean over samples and outputs",
+         dyhat_text=("clip({n} − y, −δ, δ)", "clip({n} − y, −δ, δ){per}"),
+         one_value_text=None, note=None, sklearn_output=None, sklearn_scales=None,
+         torch="HuberLoss"),
+    # the log-rate z = log ŷ: e^z − y·z (PoissonNLLLoss with log_input=True, full=False)
+    Loss("poisson", 5, default_output="exp", required_output="exp", classification=False,
+         targets="count", min_outputs=1, per_output=True, from_logit=True,
+         mean=lambda z, a, y, p: float(np.mean(a - y * z)),
+         rows=lambda z, a, y, p: np.mean(a - y * z, axis=1),
+         gradient=lambda z, a, y, p: a - y,
+         dyhat=lambda yh, y, p: 1 - y / yh,
+         formula="L = mean(ŷ − y·log ŷ)", reduction="mean over samples and outputs",
+         dyhat_text=("1 − y/{n}", "(1 − y/{n}){per}"),
+         one_value_text="L = ŷ − y·log ŷ = {yh} − {y}·log({yh}) = {L}",
+         note="(fastprop computes it from the log-rate z as e^z − y·z)",
+         sklearn_output="exp", sklearn_scales=lambda k: (1.0, float(k)),
+         torch="PoissonNLLLoss", torch_kwargs=(("log_input", True), ("full", False))),
 )})
+
+
+def _huber(d, delta):
+    m = np.abs(d)
+    return np.where(m <= delta, 0.5 * d * d, delta * (m - 0.5 * delta))
 
 
 def loss_for_output(output: str) -> str:
@@ -256,6 +303,9 @@ def prepare_targets(y, loss: str, n_out: int, n_samples: int, dtype: np.dtype,
         )
     out = np.ascontiguousarray(arr, dtype=dtype)
     check_finite(out, name)
+    if kind == "count" and (out < 0).any():
+        raise ValueError(f"{name} must be >= 0 for loss={loss!r} (counts or rates), got "
+                         f"{float(out.min())}")
     if kind == "probability" and ((out < 0) | (out > 1)).any():
         raise ValueError(f"{name} must lie in [0, 1] for loss={loss!r} (binary targets)")
     if kind == "classes":

@@ -51,7 +51,9 @@ class Network(NetworkViews):
     output : str, optional
         Output activation. Default: the loss's own (sigmoid for "bce", softmax for
         "cross_entropy", identity for "mse").
-    loss : {"bce", "mse", "cross_entropy"}, default "bce"
+    loss : {"bce", "mse", "cross_entropy", "mae", "huber", "poisson"}, default "bce"
+        PyTorch's definitions (``fastprop.losses``); "poisson" takes counts ≥ 0, its
+        output is the rate exp(z) of the log-rate z.
     bias : bool, default True
         False: no biases at all (as in the worked examples).
     init : {"he", "xavier", "normal", "uniform"} or float, default "he"
@@ -62,6 +64,8 @@ class Network(NetworkViews):
         Makes initialisation and shuffling reproducible.
     leaky_slope : float, default 0.01
         The slope of "leaky_relu" below 0 (PyTorch's ``negative_slope``).
+    huber_delta : float, default 1.0
+        Where "huber" turns from squared to absolute error (PyTorch's ``delta``).
 
     Examples
     --------
@@ -76,7 +80,8 @@ class Network(NetworkViews):
     def __init__(self, sizes: Sequence[int], activation: str | Sequence[str] = "relu",
                  output: str | None = None, loss: str = "bce", bias: bool = True,
                  init: str | float = "he", dtype: str = "float64", engine: str = "cython",
-                 seed: int | None = None, leaky_slope: float = LEAKY_SLOPE):
+                 seed: int | None = None, leaky_slope: float = LEAKY_SLOPE,
+                 huber_delta: float = 1.0):
         sizes = check_sizes(sizes)
         loss = check_loss(loss)
         hidden = check_hidden(activation, len(sizes) - 2)
@@ -87,12 +92,11 @@ class Network(NetworkViews):
         init = check_init(init)
         np_dtype = check_dtype(dtype)
         leaky_slope = check_float(leaky_slope, "leaky_slope")
-        if not np.isfinite(leaky_slope):
-            raise ValueError(f"leaky_slope must be finite, got {leaky_slope}")
+        huber_delta = check_float(huber_delta, "huber_delta", positive=True)
         self._engine = get_engine(engine)
         self.seed = check_seed(seed)
         arch = Architecture(tuple(sizes), tuple(hidden) + (output,), loss, bias, np_dtype,
-                            leaky_slope)
+                            leaky_slope, huber_delta)
         self._setup(arch, self.seed if self.seed is not None else random_seed())
         initialize(arch, self.params, init, np.random.default_rng(self._seed))
 

@@ -7,6 +7,8 @@ attributes or plain arrays and never imports ``fastprop.network``.
 
 from __future__ import annotations
 
+import dataclasses
+
 from ._validation import check_dtype, check_float
 from .architecture import Architecture
 
@@ -137,8 +139,7 @@ class NetworkViews:
         """
         arch = self.arch
         if dtype is not None:
-            arch = Architecture(arch.sizes, arch.activations, arch.loss, arch.bias,
-                                check_dtype(dtype), arch.leaky_slope)
+            arch = dataclasses.replace(arch, dtype=check_dtype(dtype))
         net = type(self)._from_arch(arch, self.params.astype(arch.dtype),
                                     engine or self.engine, self.seed, self._seed,
                                     self._epochs_trained)
@@ -184,7 +185,7 @@ class NetworkViews:
         net = cls(list(arch.sizes), activation=list(arch.activations[:-1]),
                   output=arch.output, loss=arch.loss, bias=arch.bias, init=0.0,
                   dtype=arch.dtype.name, engine=engine or meta["engine"], seed=meta["seed"],
-                  leaky_slope=arch.leaky_slope)
+                  leaky_slope=arch.leaky_slope, huber_delta=arch.huber_delta)
         if net.arch != arch:
             raise ValueError("inconsistent architecture")
         net.params[...] = params

@@ -55,7 +55,7 @@ class Trace:
         self.arch, self.description, self.lr, self.x, self.y = arch, description, lr, x, y
         self.inputs, self.z, self.a, self.deltas = acts[:-1], zs, acts[1:], deltas
         self.y_hat = acts[-1]
-        self.loss = _loss(arch.loss, zs[-1], acts[-1], y)
+        self.loss = _loss(arch.loss, zs[-1], acts[-1], y, param=arch.huber_delta)
         self.weights = [W.copy() for W in arch.weight_views(params)]
         self.biases = [b.copy() for b in arch.bias_views(params)]
         self.grad_weights = [g.copy() for g in arch.weight_views(grad)]
@@ -63,7 +63,7 @@ class Trace:
         self.new_weights = [W - lr * g for W, g in
                             zip(self.weights, self.grad_weights, strict=True)]
         self.new_biases = [b - lr * g for b, g in zip(self.biases, self.grad_biases, strict=True)]
-        self.dloss_dyhat = _dloss_dyhat(arch.loss, self.y_hat, y)
+        self.dloss_dyhat = _dloss_dyhat(arch.loss, self.y_hat, y, arch.huber_delta)
         self.fprime = [None if ACTIVATIONS[f].derivative is None else
                        ACTIVATIONS[f].derivative(z, a, arch.leaky_slope)
                        for f, z, a in zip(arch.activations, zs, self.a, strict=True)]
@@ -218,12 +218,12 @@ _LAYER_KEYS = ("inputs", "z", "a", "fprime", "dloss_da", "deltas", "weights",
                "grad_weights", "new_weights", "biases", "grad_biases", "new_biases")
 
 
-def _dloss_dyhat(loss: str, y_hat, y):
+def _dloss_dyhat(loss: str, y_hat, y, param=None):
     """∂L/∂ŷ of the mean loss (shown, not used: the engines go straight to ∂L/∂z)."""
     n, k = y.shape
     record = LOSSES[loss]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return record.dyhat(y_hat, y) / (n * k if record.per_output else n)
+        return record.dyhat(y_hat, y, param) / (n * k if record.per_output else n)
 
 
 def make_trace(arch, params, X, Y, lr: float, description: str) -> Trace:

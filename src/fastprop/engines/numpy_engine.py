@@ -24,7 +24,7 @@ from ..losses import LOSSES
 from ..shuffle import epoch_order
 
 
-def _loss(loss: str, z, a, Y, weights=None) -> float:
+def _loss(loss: str, z, a, Y, weights=None, param=None) -> float:
     """Mean loss of a batch, from the output pre-activation z (stable) or ŷ = a; with
     ``weights`` (one per row) the weighted mean of the rows' losses."""
     record = LOSSES[loss]
@@ -32,8 +32,8 @@ def _loss(loss: str, z, a, Y, weights=None) -> float:
         total = np.sum(weights)
         if total == 0:  # every row weighs 0: no loss (not 0/0)
             return 0.0
-        return float(np.sum(weights * record.rows(z, a, Y)) / total)
-    return record.mean(z, a, Y)
+        return float(np.sum(weights * record.rows(z, a, Y, param)) / total)
+    return record.mean(z, a, Y, param)
 
 
 def _output_delta(arch: Architecture, z, a, Y, weights=None):
@@ -41,7 +41,7 @@ def _output_delta(arch: Architecture, z, a, Y, weights=None):
     the weighted mean: row r's terms times w_r, and n → Σ_r w_r)."""
     n, k = Y.shape
     loss = LOSSES[arch.loss]
-    grad = loss.gradient(z, a, Y)  # ∂ℓ/∂z (from the logit) or ∂ℓ/∂ŷ, per element
+    grad = loss.gradient(z, a, Y, arch.huber_delta)  # ∂ℓ/∂z (from the logit) or ∂ℓ/∂ŷ
     if weights is not None:
         grad = grad * weights[:, None]
         n = np.sum(weights)
@@ -79,7 +79,7 @@ class NumpyEngine:
     def loss(self, arch, params, X, Y, weights=None) -> float:
         """Mean loss over the rows (the weighted mean with ``weights``, one per row)."""
         zs, acts = self.forward(arch, params, X)
-        return _loss(arch.loss, zs[-1], acts[-1], Y, weights)
+        return _loss(arch.loss, zs[-1], acts[-1], Y, weights, arch.huber_delta)
 
     # ---------------------------------------------------------------- backward
     def backward(self, arch: Architecture, params, zs, acts, Y, grad, weights=None):
@@ -104,7 +104,7 @@ class NumpyEngine:
         per row) the loss is the weighted mean Σ w_r·ℓ_r / Σ w_r of the rows' losses.
         (``scratch``: see ``train``.)"""
         zs, acts = self.forward(arch, params, X)
-        loss = _loss(arch.loss, zs[-1], acts[-1], Y, weights)
+        loss = _loss(arch.loss, zs[-1], acts[-1], Y, weights, arch.huber_delta)
         self.backward(arch, params, zs, acts, Y, grad, weights)
         return loss
 

@@ -41,7 +41,8 @@ _STOCHASTIC_SOLVERS = ("sgd", "adam")
 #: scikit-learn's activation names -> fastprop's.
 ACTIVATION_NAMES = {a.sklearn: a.name for a in ACTIVATIONS.values() if a.sklearn is not None}
 #: scikit-learn's output activation -> the fastprop loss that goes with it.
-OUTPUT_LOSS = {loss.sklearn_output: loss.name for loss in LOSSES.values()}
+OUTPUT_LOSS = {loss.sklearn_output: loss.name for loss in LOSSES.values()
+               if loss.sklearn_output is not None}
 
 
 def _lbfgs_iprint(iprint: int) -> dict:

@@ -33,8 +33,9 @@ class TabularModel:
         Default: the optimizer's (Adam 1e-3, SGD 0.01).
     loss : str, optional
         Default: from the target — "bce" for two classes, "cross_entropy" for more,
-        "mse" for a number. A regression loss makes the task a regression; "bce" needs
-        two classes; "cross_entropy" takes two or more (one output per class).
+        "mse" for a number. A regression loss ("mse", "mae", "huber", "poisson") makes
+        the task a regression ("poisson": counts ≥ 0, not standardized); "bce" needs two
+        classes; "cross_entropy" takes two or more (one output per class).
     task : {"auto", "classification", "regression"}, default "auto"
         "auto": classification for text, boolean, or integer targets with at most 20
         distinct values; else regression.
@@ -293,7 +294,7 @@ class _Target:
         from ..losses import LOSSES
 
         if loss is not None:
-            regression_loss = LOSSES[loss].targets == "real"
+            regression_loss = LOSSES[loss].targets in ("real", "count")
             if task == "auto":
                 task = "regression" if regression_loss else "classification"
             elif regression_loss != (task == "regression"):
@@ -309,6 +310,11 @@ class _Target:
             if numbers is None:
                 raise ValueError(f"target column {name!r} is not numeric: it cannot be a "
                                  "regression target (task='classification'?)")
+            if loss is not None and LOSSES[loss].targets == "count":  # rates: unscaled
+                if (numbers < 0).any():
+                    raise ValueError(f"target column {name!r} has negative values: loss "
+                                     f"{loss!r} takes counts or rates >= 0")
+                return cls(None, loss, 1, 0.0, 1.0)
             mean, std = float(numbers.mean()), float(numbers.std()) or 1.0
             return cls(None, loss or "mse", 1, mean, std)
         if kind == "boolean":
