@@ -100,7 +100,8 @@ def test_derived_tables():
     from fastprop.sklearn._base import ACTIVATION_NAMES, OUTPUT_LOSS
 
     assert ACTIVATION_NAMES == {"identity": "identity", "logistic": "sigmoid",
-                                "tanh": "tanh", "relu": "relu", "softmax": "softmax"}
+                                "tanh": "tanh", "relu": "relu", "softmax": "softmax",
+                                "exp": "exp"}
     assert OUTPUT_LOSS == {"identity": "mse", "logistic": "bce", "softmax": "cross_entropy",
                            "exp": "poisson"}
     assert losses.loss_for_output("sigmoid") == "bce"

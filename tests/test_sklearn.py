@@ -100,9 +100,11 @@ def test_max_iter_warns_like_scikit_learn(blobs):
         MLPClassifier((4,), max_iter=3, random_state=0).fit(*blobs)
 
 
-def test_poisson_is_not_implemented():
-    with pytest.raises(NotImplementedError, match="squared_error"):
-        MLPRegressor(loss="poisson").fit([[0.0], [1.0]], [1.0, 2.0])
+def test_poisson_refuses_negative_targets():
+    est = MLPRegressor(loss="poisson", max_iter=2)
+    with pytest.raises(ValueError, match="targets >= 0"):
+        est.fit([[0.0], [1.0]], [1.0, -2.0])
+    assert not hasattr(est, "coefs_")  # nothing fitted
 
 
 @pytest.mark.parametrize("params", [

@@ -42,6 +42,14 @@ def _data(kind):
     elif kind == "regression":
         X, y = make_regression(140, 6, noise=1.0, random_state=3)
         y = y / 50
+    elif kind == "counts":  # Poisson: counts whose log-rate is linear in X
+        rng = np.random.default_rng(5)
+        X = rng.normal(size=(120, 5))
+        y = rng.poisson(np.exp(0.4 * X[:, 0] - 0.3 * X[:, 1] + 0.5)).astype(float)
+    elif kind == "multicounts":
+        rng = np.random.default_rng(6)
+        X = rng.normal(size=(100, 4))
+        y = rng.poisson(np.exp(0.3 * X[:, :2] + 0.2)).astype(float)
     else:  # multi-output regression
         X, y = make_regression(110, 4, n_targets=3, noise=1.0, random_state=4)
         y = y / 50
@@ -68,6 +76,12 @@ TRAJECTORIES = [
                      "tol": 0.01, "n_iter_no_change": 3, "batch_size": 30}),
     ("multioutput", {"hidden_layer_sizes": (7, 5), "beta_1": 0.8, "beta_2": 0.99,
                      "epsilon": 1e-6, "learning_rate_init": 0.01}),
+    ("counts", {"loss": "poisson", "learning_rate_init": 0.01, "batch_size": 16}),
+    ("counts", {"loss": "poisson", "solver": "sgd", "learning_rate_init": 0.01,
+                "early_stopping": True, "activation": "tanh"}),
+    ("multicounts", {"loss": "poisson", "solver": "sgd", "learning_rate": "adaptive",
+                     "learning_rate_init": 0.02, "tol": 0.01, "n_iter_no_change": 2,
+                     "batch_size": 25}),
 ]
 
 
@@ -172,10 +186,12 @@ def test_weighted_lbfgs_follows_scikit_learn(engine, kind):
     assert_same_model(sk, fp, rtol=1e-5)
 
 
-@pytest.mark.parametrize("kind", ["binary", "multioutput"])
+@pytest.mark.parametrize("kind", ["binary", "multioutput", "counts"])
 def test_lbfgs_follows_scikit_learn(engine, kind):
     X, y = _data(kind)
-    sk, fp = pair = _pair(kind, {"solver": "lbfgs", "alpha": 0.01}, engine, max_iter=30)
+    extra = {"loss": "poisson"} if kind == "counts" else {}
+    sk, fp = pair = _pair(kind, {"solver": "lbfgs", "alpha": 0.01, **extra}, engine,
+                          max_iter=30)
     _fit_both(pair, "fit", X, y)
     assert fp.n_iter_ == sk.n_iter_
     assert fp.loss_ == pytest.approx(sk.loss_, rel=1e-6)

@@ -188,7 +188,7 @@ ACTIVATIONS: Mapping[str, Activation] = MappingProxyType({a.name: a for a in (
                onnx="Softplus"),
     # the rate e^z of a Poisson output (torch has no module: to_torch ends at the log-rate)
     Activation("exp", 12, lambda z, s: np.exp(z), lambda z, a, s: a, symbol="exp",
-               derivative_text="{n}", output_only=True, onnx="Exp"),
+               derivative_text="{n}", output_only=True, sklearn="exp", onnx="Exp"),
 )})
 
 

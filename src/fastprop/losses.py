@@ -207,7 +207,7 @@ LOSSES: Mapping[str, Loss] = MappingProxyType({loss.name: loss for loss in (
          dyhat_text=("1 − y/{n}", "(1 − y/{n}){per}"),
          one_value_text="L = ŷ − y·log ŷ = {yh} − {y}·log({yh}) = {L}",
          note="(fastprop computes it from the log-rate z as e^z − y·z)",
-         sklearn_output="exp", sklearn_scales=lambda k: (1.0, float(k)),
+         sklearn_output="exp", sklearn_scales=lambda k: (float(k), float(k)),
          torch="PoissonNLLLoss", torch_kwargs=(("log_input", True), ("full", False))),
 )})
 

@@ -141,8 +141,8 @@ class BaseMLP(BaseEstimator):
         self.t_ = 0
         self.n_outputs_ = y.shape[1]
         self.n_layers_ = len(layer_units)
-        if not is_classifier(self):
-            self.out_activation_ = "identity"
+        if not is_classifier(self):  # poisson: the rate exp(z) of the log-rate z
+            self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
         elif self._label_binarizer.y_type_ == "multiclass":
             self.out_activation_ = "softmax"
         else:
@@ -174,10 +174,6 @@ class BaseMLP(BaseEstimator):
                 self.best_validation_score_ = None
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
-        if getattr(self, "loss", "squared_error") == "poisson":
-            raise NotImplementedError(
-                "loss='poisson' is not available in fastprop (no exponential output "
-                "layer); use loss='squared_error', or scikit-learn's own MLPRegressor")
         hidden = self.hidden_layer_sizes
         hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
         if np.any(np.array(hidden) <= 0):
@@ -190,6 +186,9 @@ class BaseMLP(BaseEstimator):
             X = scipy.sparse.csr_matrix(X)
         if y.ndim == 1:
             y = y.reshape((-1, 1))
+        if getattr(self, "loss", None) == "poisson" and (y < 0).any():
+            raise ValueError("loss='poisson' needs targets >= 0 (counts or rates), got "
+                             f"{float(y.min())}")
         self.n_outputs_ = y.shape[1]
         layer_units = [X.shape[1]] + hidden + [self.n_outputs_]
         shapes = list(zip(layer_units[:-1], layer_units[1:], strict=False))

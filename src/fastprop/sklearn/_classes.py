@@ -195,10 +195,13 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     __doc__ = ("""Multi-layer perceptron regressor: scikit-learn's ``MLPRegressor``, trained by
     fastprop.
 
-    Identity output layer and scikit-learn's squared error (with its ½); one or several
-    outputs.
-""" + _PARAMETERS.replace("{loss}", """    loss : {'squared_error'}, default='squared_error'
-        'poisson' raises NotImplementedError (fastprop has no exponential output).
+    Identity output layer and scikit-learn's squared error (with its ½), or with
+    loss='poisson' an exponential output and half the Poisson deviance; one or
+    several outputs.
+""" + _PARAMETERS.replace("{loss}", """\
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        As scikit-learn's. 'poisson' refuses negative targets (scikit-learn's loss is
+        NaN for them).
 """) + _ATTRIBUTES + """
     Examples
     --------

@@ -10,6 +10,11 @@ hyperparameters train to the same weights. With k outputs and a batch of n sampl
 * **gradient.** scikit-learn's output delta is (ŷ − y)/n for every loss, so
   g_sk = k·g_bce = (k/2)·g_mse = g_cross_entropy (for multi-output regression its
   gradient is k times the gradient of the loss it reports; we reproduce that).
+* **Poisson.** scikit-learn's loss is half the Poisson deviance, averaged over the
+  samples and summed over the outputs: Σ_j mean_i(y·log(y/ŷ) − y + ŷ), which is k times
+  fastprop's mean(ŷ − y·z) (z = log ŷ) plus Σ_j mean_i(y·log y − y), a term of the
+  targets alone: the loss adds it, row by row (``Objective.row_offsets``); the gradient
+  is k times fastprop's.
 * **L2 penalty** on the weights only, not the biases: + ½·alpha·Σ‖W‖²/n, whose gradient
   is alpha·W/n.
 * **SGD.** scikit-learn keeps a velocity V ← μ·V − lr·g and steps p ← p + V (Nesterov:
@@ -52,6 +57,28 @@ class Objective:
         self.engine = get_engine(engine)
         self._views: list = []
         self._scratch: dict = {}  # the engine's workspace, kept between batches
+        self.offset = arch.loss == "poisson"  # scikit-learn's loss adds a term of y
+
+    @staticmethod
+    def row_offsets(Y: np.ndarray) -> np.ndarray:
+        """Per row, what scikit-learn's Poisson loss adds to k × fastprop's: the sum over
+        the outputs of y·log y − y (0·log 0 = 0)."""
+        from scipy.special import xlogy
+
+        return np.sum(xlogy(Y, Y) - Y, axis=1, dtype=np.float64)
+
+    def epoch_offset(self, Y: np.ndarray, order, batch_size: int, weights) -> float:
+        """Σ over an epoch's batches of rows × the batch's (weighted) mean row offset:
+        what the Poisson loss adds to an epoch's accumulated loss."""
+        visit = np.arange(Y.shape[0]) if order is None else np.asarray(order)
+        offsets = self.row_offsets(Y)[visit]
+        w = np.ones(len(visit)) if weights is None else \
+            np.asarray(weights, dtype=np.float64)[visit]
+        starts = np.arange(0, len(visit), batch_size)
+        rows = np.diff(np.append(starts, len(visit)))
+        totals, weight = np.add.reduceat(w * offsets, starts), np.add.reduceat(w, starts)
+        means = np.divide(totals, weight, out=np.zeros_like(totals), where=weight != 0)
+        return float(np.sum(rows * means))
 
     def __call__(self, params: np.ndarray, X: np.ndarray, Y: np.ndarray,
                  grad: np.ndarray, weights: np.ndarray | None = None) -> float:
@@ -63,6 +90,12 @@ class Objective:
         if self.grad_scale != 1.0:
             grad *= self.grad_scale
         loss *= self.loss_scale
+        if self.offset:
+            offsets = self.row_offsets(Y)
+            total = offsets.shape[0] if weights is None else _sequential_sum(weights)
+            if total:
+                loss += float(np.sum(offsets if weights is None else weights * offsets)
+                              / total)
         if self.alpha:
             # Σ weights summed as the compiled epoch sums them
             n = X.shape[0] if weights is None else _sequential_sum(weights)
@@ -135,12 +168,15 @@ class StochasticSolver:
         compiled = getattr(objective.engine, "sklearn_epoch", None)
         if compiled is not None and isinstance(X, np.ndarray):
             adam = isinstance(self.optimizer, Adam)
-            return compiled(objective.arch, params, X, Y,
-                            None if order is None else np.ascontiguousarray(order, np.int64),
-                            batch_size, self.optimizer, loss_scale=objective.loss_scale,
-                            grad_scale=objective.grad_scale, alpha=objective.alpha,
-                            sk_eps=self.epsilon if adam else -1.0,
-                            scratch=objective._scratch, weights=weights)
+            total = compiled(objective.arch, params, X, Y,
+                             None if order is None else np.ascontiguousarray(order, np.int64),
+                             batch_size, self.optimizer, loss_scale=objective.loss_scale,
+                             grad_scale=objective.grad_scale, alpha=objective.alpha,
+                             sk_eps=self.epsilon if adam else -1.0,
+                             scratch=objective._scratch, weights=weights)
+            if objective.offset:
+                total += objective.epoch_offset(Y, order, batch_size, weights)
+            return total
         n = X.shape[0]
         Y_buffer = np.empty((min(batch_size, n), Y.shape[1]), dtype=params.dtype)
         X_buffer = None if not isinstance(X, np.ndarray) else \
