@@ -110,5 +110,5 @@ cdef inline void _fill_optimizer(Job* job, object dtype, Py_ssize_t n, object op
         job.hyper[i] = arguments[i] if i < len(arguments) else 0
     for i in range(MAX_STATE):
         job.state[i] = _data(optimizer.state[names[i]], names[i], t, n) \
-            if i < len(names) else NULL
+            if i < len(names) and names[i] is not None else NULL
 

@@ -29,6 +29,9 @@ cpdef enum LossCode:
 cpdef enum OptimizerCode:
     SGD = 0
     ADAM = 1
+    ADAMW = 2
+    RMSPROP = 3
+    ADAGRAD = 4
 
 # Outcomes of a training step and of an epoch driver
 cpdef enum Status:

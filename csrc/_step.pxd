@@ -9,10 +9,11 @@ from libc.string cimport memcpy
 from libc.stdint cimport int64_t, uint64_t
 from cython cimport floating
 
-from _codes cimport ADAM, DIVERGED_LOSS, DIVERGED_UPDATE, DONE, PY_ERROR, SGD, STOPPED
+from _codes cimport ADAGRAD, ADAM, ADAMW, DIVERGED_LOSS, DIVERGED_UPDATE, DONE, PY_ERROR
+from _codes cimport RMSPROP, SGD, STOPPED
 from _activations cimport activate, times_derivative
 from _layers cimport dense_backward, dense_forward, output_loss_delta
-from _optim cimport adam_update, sgd_update
+from _optim cimport adagrad_update, adam_update, rmsprop_update, sgd_update
 from _order cimport KeyIndex
 from _signals cimport Pending
 
@@ -193,13 +194,22 @@ cdef inline int update(Job* job, const floating* cur, floating* nxt, Py_ssize_t 
     cdef floating* g = <floating*>job.grad + start
     cdef floating* s0 = <floating*>job.state[0] + start if job.state[0] != NULL else NULL
     cdef floating* s1 = <floating*>job.state[1] + start if job.state[1] != NULL else NULL
+    cdef floating* s2 = <floating*>job.state[2] + start if job.state[2] != NULL else NULL
     cdef const double* h = job.hyper
     if job.optimizer == SGD:  # momentum, nesterov; state: momentum_buffer (momentum > 0)
         return sgd_update(n, cur + start, nxt + start, g, s0, job.lr, h[0], h[1] != 0,
                           job.weight_decay)
-    if job.optimizer == ADAM:  # beta1, beta2, eps; state: exp_avg, exp_avg_sq
-        return adam_update(n, cur + start, nxt + start, g, s0, s1, job.lr, h[0], h[1],
-                           h[2], job.weight_decay, job.t)
+    if job.optimizer == ADAM or job.optimizer == ADAMW:
+        # beta1, beta2, eps, amsgrad; state: exp_avg, exp_avg_sq, max_exp_avg_sq (amsgrad)
+        return adam_update(n, cur + start, nxt + start, g, s0, s1, s2, job.lr, h[0], h[1],
+                           h[2], job.weight_decay, job.optimizer == ADAMW, job.t)
+    if job.optimizer == RMSPROP:
+        # alpha, eps, momentum; state: square_avg, momentum_buffer, grad_avg (centered)
+        return rmsprop_update(n, cur + start, nxt + start, g, s0, s1, s2, job.lr, h[0],
+                              h[1], h[2], job.weight_decay)
+    if job.optimizer == ADAGRAD:  # lr_decay, eps; state: sum
+        return adagrad_update(n, cur + start, nxt + start, g, s0, job.lr, h[0], h[1],
+                              job.weight_decay, job.t)
     return 1  # no such optimizer (``_fill_optimizer`` refuses it): nothing is applied
 
 

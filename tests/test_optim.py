@@ -78,3 +78,64 @@ def test_reprs():
     assert repr(fp.SGD(0.1, momentum=0.9, nesterov=True)) == \
         "SGD(lr=0.1, momentum=0.9, nesterov=True)"
     assert "betas=(0.9, 0.999)" in repr(fp.Adam())
+
+
+_ADAPTIVE = {
+    "amsgrad": lambda: fp.Adam(0.01, amsgrad=True),
+    "adamw": lambda: fp.AdamW(0.01, weight_decay=0.1, amsgrad=True),
+    "rmsprop": lambda: fp.RMSprop(0.005, momentum=0.5, centered=True),
+    "adagrad": lambda: fp.Adagrad(0.05, lr_decay=0.1, initial_accumulator_value=0.2),
+}
+
+
+@pytest.mark.parametrize("name", list(_ADAPTIVE))
+def test_state_carries_over_and_the_engines_agree(name):
+    """Two fits of 3 epochs with one optimizer object end where one fit of 6 epochs
+    does, on both engines, which agree with each other."""
+    X, y = fp.data.two_moons(64, noise=0.2, seed=1)
+    ends = []
+    for engine in ("numpy", "cython"):
+        split, whole = (fp.Network([2, 8, 1], seed=3, engine=engine) for _ in range(2))
+        opt = _ADAPTIVE[name]()
+        split.fit(X, y, epochs=3, batch_size=16, optimizer=opt)
+        split.fit(X, y, epochs=3, batch_size=16, optimizer=opt)
+        assert opt.t == 24
+        whole.fit(X, y, epochs=6, batch_size=16, optimizer=_ADAPTIVE[name]())
+        np.testing.assert_array_equal(split.params, whole.params)
+        ends.append(split.params)
+    np.testing.assert_allclose(ends[0], ends[1], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda: fp.RMSprop(alpha=1.0), ValueError, "alpha must be < 1"),
+    (lambda: fp.RMSprop(momentum=-0.1), ValueError, "momentum must be >= 0"),
+    (lambda: fp.RMSprop(centered=1), TypeError, "centered must be True or False"),
+    (lambda: fp.Adagrad(initial_accumulator_value=-1), ValueError,
+     "initial_accumulator_value must be >= 0"),
+    (lambda: fp.Adagrad(lr_decay=-0.5), ValueError, "lr_decay must be >= 0"),
+    (lambda: fp.Adagrad(eps=0), ValueError, "eps must be > 0"),
+    (lambda: fp.AdamW(weight_decay=-1), ValueError, "weight_decay must be >= 0"),
+    (lambda: fp.Adam(amsgrad="yes"), TypeError, "amsgrad must be True or False"),
+])
+def test_bad_optimizer_values_are_named(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_defaults_are_pytorchs():
+    torch = pytest.importorskip("torch")
+    import inspect
+
+    for cls in (fp.AdamW, fp.RMSprop, fp.Adagrad, fp.Adam):
+        ours = inspect.signature(cls).parameters
+        theirs = inspect.signature(getattr(torch.optim, cls.torch)).parameters
+        for name, parameter in ours.items():
+            expected = theirs[name].default
+            assert parameter.default == (tuple(expected) if isinstance(expected, tuple)
+                                         else expected), (cls.__name__, name)
+
+
+def test_adagrad_starts_from_its_initial_value():
+    opt = fp.Adagrad(initial_accumulator_value=0.5)
+    opt.bind(3, "float32")
+    assert opt.state["sum"].tolist() == [0.5] * 3 and opt.state["sum"].dtype == np.float32

@@ -191,6 +191,25 @@ OPTIMIZERS = {
         lambda: fp.Adam(0.005, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.05),
         lambda p: torch.optim.Adam(p, lr=0.005, betas=(0.8, 0.99), eps=1e-6,
                                    weight_decay=0.05)),
+    "amsgrad": (lambda: fp.Adam(0.01, amsgrad=True, weight_decay=0.01),
+                lambda p: torch.optim.Adam(p, lr=0.01, amsgrad=True, weight_decay=0.01)),
+    "adamw": (lambda: fp.AdamW(0.01), lambda p: torch.optim.AdamW(p, lr=0.01)),
+    "adamw-amsgrad": (
+        lambda: fp.AdamW(0.01, betas=(0.8, 0.99), weight_decay=0.1, amsgrad=True),
+        lambda p: torch.optim.AdamW(p, lr=0.01, betas=(0.8, 0.99), weight_decay=0.1,
+                                    amsgrad=True)),
+    "rmsprop": (lambda: fp.RMSprop(0.005), lambda p: torch.optim.RMSprop(p, lr=0.005)),
+    "rmsprop-centered-momentum": (
+        lambda: fp.RMSprop(0.002, alpha=0.9, momentum=0.8, centered=True,
+                           weight_decay=0.01),
+        lambda p: torch.optim.RMSprop(p, lr=0.002, alpha=0.9, momentum=0.8, centered=True,
+                                      weight_decay=0.01)),
+    "adagrad": (lambda: fp.Adagrad(0.05), lambda p: torch.optim.Adagrad(p, lr=0.05)),
+    "adagrad-decay": (
+        lambda: fp.Adagrad(0.05, lr_decay=0.01, weight_decay=0.01,
+                           initial_accumulator_value=0.1, eps=1e-8),
+        lambda p: torch.optim.Adagrad(p, lr=0.05, lr_decay=0.01, weight_decay=0.01,
+                                      initial_accumulator_value=0.1, eps=1e-8)),
 }
 
 

@@ -15,16 +15,19 @@ from .history import History
 from .io import ModelFileError
 from .loading import load
 from .network import Network
-from .optim import SGD, Adam, Optimizer
+from .optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 __all__ = [
+    "Adagrad",
     "Adam",
+    "AdamW",
     "Dataset",
     "DivergenceError",
     "History",
     "ModelFileError",
     "Network",
     "Optimizer",
+    "RMSprop",
     "SGD",
     "__version__",
     "data",
