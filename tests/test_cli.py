@@ -323,6 +323,31 @@ def test_a_network_file_predicts_by_column_name(capsys, tmp_path):
           match=r"lacks the column\(s\) \['a'\]")
 
 
+def test_what_a_test_file_and_a_rare_class_need(capsys, tmp_path):
+    """A test file with its target column left empty is predicted, not scored; a class
+    with one row trains whatever the split; '?' is a missing value; quoted line breaks
+    stay in their cell; a pandas index column is named as pandas names it."""
+    rows = ["id,x,kind,label"] + [f"{i},{i % 7},\"a\nb\" ,{'yes' if i % 2 else 'no'}"
+                                  for i in range(40)] + ["40,?,c,rare"]
+    data = tmp_path / "d.csv"
+    data.write_text("\n".join(rows) + "\n")
+    for seed in ("0", "1", "2", "3"):
+        status, out, err = run(capsys, "train", str(data), "--target", "label", "--seed",
+                               seed, "--epochs", "2", "-o", str(tmp_path / "m.npz"))
+        assert status == 0, err
+        assert "3 classes (no, rare, yes)" in out
+    model = fp.load(tmp_path / "m.npz")
+    assert [c.kind for c in model.columns] == ["numeric", "numeric", "categorical"]
+    assert model.columns[1].indicator and model.columns[2].categories == ["a\nb", "c"]
+    test = tmp_path / "test.csv"
+    test.write_text("id,x,kind,label\n1,2,c,\n2,3,a,\n")
+    status, out, err = run(capsys, "predict", str(tmp_path / "m.npz"), str(test))
+    assert status == 0 and len(out.splitlines()) == 3 and err == ""
+    indexed = tmp_path / "indexed.csv"
+    indexed.write_text(",x,y\n0,1,a\n1,2,b\n2,3,a\n3,4,b\n")
+    assert "Unnamed: 0" in fp.tabular.read_table(indexed)
+
+
 def test_bad_arguments_and_files(capsys, tmp_path, moons_csv):
     csv_, model = str(moons_csv), str(tmp_path / "m.npz")
     fails(capsys, 2, "train", csv_, match="--target")
@@ -361,7 +386,11 @@ def test_bad_arguments_and_files(capsys, tmp_path, moons_csv):
     bad = tmp_path / "bad.csv"
     bad.write_text("x1,x2\n1,2\nx,y\n")
     fails(capsys, 1, "predict", model, str(bad), match="'x' is not a number")
-    fails(capsys, 1, "predict", model, csv_, "--target", "nope", match="no such column")
+    fails(capsys, 1, "predict", model, csv_, "--target", "nope", match="no column named")
+    fails(capsys, 2, "predict", model, csv_, "-o", csv_, match="is the data")
+    fails(capsys, 2, "train", csv_, "--target", "label", "-o", csv_,
+          match="is the training data")
+    assert open(csv_).readline().startswith("x1,x2,label")  # the data, untouched
     fails(capsys, 2, "predict", model, match="required")
 
 

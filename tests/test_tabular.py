@@ -281,8 +281,8 @@ def test_a_headerless_csv_names_columns_by_position(tmp_path):
 
 
 _CELLS = ["1.5", " 2 ", "-0", "+4", "1e3", "NA", "", "nan", "N/A", "null", "true", "False",
-          " TRUE", "red", "Red ", "inf", None, 3, 2.5, float("nan"), np.float32(0.5),
-          np.int64(7)]
+          " TRUE", "red", "Red ", "inf", "?", None, 3, 2.5, 4.0, float("nan"), float("inf"),
+          np.float32(0.5), np.int64(7)]
 
 
 @given(st.lists(st.sampled_from(_CELLS), max_size=12),
@@ -308,7 +308,9 @@ def test_whole_column_reading_agrees_with_the_cell_by_cell_rules(values, flags):
             assert got.flags[~got.missing].tolist() == bools
         else:
             assert got.flags is None
-        assert got.text().tolist() == [str(v).strip() for v in column]
+        assert got.text().tolist() == [
+            str(int(v)) if isinstance(v, float) and np.isfinite(v) and v == int(v)
+            else str(v).strip() for v in column]
 
 
 def test_regression_losses_fit_a_table():
@@ -326,3 +328,45 @@ def test_regression_losses_fit_a_table():
         assert fitted.loss_name == loss and fitted.classes_ is None
     with pytest.raises(ValueError, match="negative values"):
         fp.TabularModel(epochs=1, loss="poisson").fit({"x": [1, 2], "y": [-1.0, 2.0]}, "y")
+
+
+def test_pandas_missing_values_decimals_and_infinities():
+    pd = pytest.importorskip("pandas")
+    from decimal import Decimal
+
+    frame = pd.DataFrame({"age": pd.array([20, 30, None, 40] * 10, dtype="Int64"),
+                          "ok": pd.array([True, None, False, True] * 10, dtype="boolean"),
+                          "price": [Decimal("1.5"), Decimal("2.25")] * 20,
+                          "y": ["a", "b", "a", "b"] * 10})
+    model = fp.TabularModel(hidden=(4,), epochs=1).fit(frame, "y")
+    assert [(c.kind, c.indicator) for c in model.columns] == [
+        ("numeric", True), ("boolean", True), ("numeric", False)]
+    with pytest.raises(ValueError, match=r"column 'x': row 4 is inf \(not finite\)"):
+        fp.TabularModel(epochs=1).fit({"x": [1.0, 2.0, 3.0, np.inf], "y": [0, 1, 0, 1]},
+                                      "y")
+    target = frame.assign(y=pd.array(["a", None, "b", "a"] * 10, dtype="string"))
+    with pytest.raises(ValueError, match="target column 'y' has 10 missing"):
+        fp.TabularModel(epochs=1).fit(target, "y")
+
+
+def test_the_target_can_be_forced_to_classes_and_validation_labels_count():
+    table = {"x": list(range(60)), "y": [v * 1.5 for v in range(60)]}
+    model = fp.TabularModel(hidden=(4,), epochs=1, categorical=["y"]).fit(table, "y")
+    assert len(model.classes_) == 60
+    with pytest.raises(ValueError, match="listed as categorical but task='regression'"):
+        fp.TabularModel(epochs=1, categorical=["y"], task="regression").fit(table, "y")
+    train = {"x": [1.0, 2.0, 3.0, 4.0], "y": ["a", "b", "a", "b"]}
+    held = {"x": [5.0], "y": ["c"]}  # a class seen only in the held-out rows
+    model = fp.TabularModel(hidden=(4,), epochs=2).fit(train, "y", validation_data=held)
+    assert model.classes_.tolist() == ["a", "b", "c"] and len(model.history.val_loss) == 2
+    with pytest.raises(ValueError, match="validation_data: target column 'y': 'x' is not"):
+        fp.TabularModel(epochs=1).fit({"x": [1.0, 2.0], "y": [0.5, 1.5]}, "y",
+                                      validation_data={"x": [1.0], "y": ["x"]})
+
+
+def test_integral_floats_are_the_same_category_as_integers():
+    model = fp.TabularModel(hidden=(4,), epochs=1, categorical=["zip"])
+    model.fit({"zip": [12345.0, 54321.0, float("nan")] * 5, "y": [0, 1, 0] * 5}, "y")
+    assert model.columns[0].categories == ["12345", "54321"]
+    X = model.transform({"zip": ["12345", 54321]})
+    assert X[:, :3].tolist() == [[1, 0, 0], [0, 1, 0]]  # known, not "unknown"

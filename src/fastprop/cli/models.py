@@ -32,6 +32,7 @@ def _train(args) -> int:
     folder = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(folder):
         raise ValueError(f"-o {args.output}: directory {folder} does not exist")
+    _not_the_same_file(args.output, args.csv, "the training data")
     hidden = parse_sizes(args.hidden, "--hidden", allow_empty=True)
     model = TabularModel(hidden=hidden, activation=args.activation, epochs=args.epochs,
                          batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
@@ -77,6 +78,13 @@ def _drop_missing_targets(table: dict, target: str) -> tuple[dict, int]:
     if not keep:
         raise ValueError(f"target column {target!r} has no values (every cell is missing)")
     return {k: [v[i] for i in keep] for k, v in table.items()}, len(table[target]) - len(keep)
+
+
+def _not_the_same_file(output: str | None, other: str, what: str) -> None:
+    """Refuse ``-o`` naming a file the command reads (it would be overwritten)."""
+    if output and os.path.exists(output) and os.path.exists(other) and \
+            os.path.samefile(output, other):
+        raise UsageError(f"-o {output} is {what}: write to another file")
 
 
 def _names(text: str | None) -> list[str]:
@@ -130,14 +138,12 @@ def _predict(args) -> int:
     from ..dataset import read_numeric_csv
     from ..loading import load
 
-    if args.output and os.path.exists(args.output) and os.path.exists(args.model) and \
-            os.path.samefile(args.output, args.model):
-        raise UsageError(f"-o {args.output} is the model file: write the predictions to "
-                         "another file")
+    _not_the_same_file(args.output, args.model, "the model file")
+    _not_the_same_file(args.output, args.csv, "the data")
     net = load(args.model, engine=args.engine)
     if not hasattr(net, "sizes"):  # a TabularModel: raw columns, matched by name
         return _predict_table(args, net)
-    names, data = read_numeric_csv(args.csv, delimiter=args.delimiter or ",")
+    names, data = read_numeric_csv(args.csv, delimiter=args.delimiter or _sniff(args.csv))
     names = names or [str(j) for j in range(data.shape[1])]
     y = None
     if args.target is not None:
@@ -170,6 +176,17 @@ def _predict(args) -> int:
     return 0
 
 
+def _sniff(path: str) -> str:
+    """The delimiter of a CSV file (``fastprop.tabular``'s sniffing)."""
+    from ..tabular._columns import sniff_delimiter
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return sniff_delimiter(fh.read(65536))
+    except (OSError, UnicodeDecodeError):
+        return ","  # (the reader names the file's problem)
+
+
 def _write_predictions(args, header: list, rows: list):
     """The predictions as CSV, to ``-o`` or stdout; returns where to report (stdout when
     they went to a file, else stderr)."""
@@ -194,12 +211,14 @@ def _predict_table(args, model) -> int:
     labels (and, for classifiers, one ``proba_<label>`` column per class); scores when
     the file has the target column."""
     from ..tabular import read_table
+    from ..tabular._columns import is_missing
 
     table = read_table(args.csv, args.csv, args.delimiter)
-    target = args.target or model.target
-    if args.target is not None and args.target not in table:
-        raise ValueError(f"--target {args.target}: {args.csv} has no such column")
+    target = model.target if args.target is None else \
+        _target_column(table, args.target, args.csv)
     truth = table.pop(target, None)
+    if truth is not None and all(is_missing(v) for v in truth):
+        truth = None  # a column left empty for the predictions: nothing to score
     header = [model.target]
     if model.classes_ is not None:
         proba = model.predict_proba(table)

@@ -2,8 +2,9 @@
 name → 1-D values, or a CSV path) into named columns of Python values, telling each
 column's kind, and the ``ColumnSchema`` that turns one column into features.
 
-A cell is *missing* when it is None, NaN, or (in text) one of ``MISSING`` — "", "NA",
-"N/A", "nan", "NaN", "null", "None". A column is *boolean* when every present value is
+A cell is *missing* when it is None, NaN, pandas' NA or NaT, or (in text) one of
+``MISSING`` — "", "NA", "N/A", "nan", "NaN", "null", "None", "?" (as in the UCI files).
+A column is *boolean* when every present value is
 True/False (or the text "true"/"false", any case), *numeric* when every present value
 is a number, else *categorical* (its values compared as text).
 
@@ -14,6 +15,8 @@ has no header and its columns are named by position, "0", "1", … (as pandas na
 from __future__ import annotations
 
 import csv
+import decimal
+import io
 import math
 import numbers
 import os
@@ -23,7 +26,7 @@ import numpy as np
 
 from .._validation import not_utf8
 
-MISSING = frozenset({"", "na", "n/a", "nan", "null", "none"})
+MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 KINDS = ("numeric", "boolean", "categorical")
 
 
@@ -34,7 +37,9 @@ def is_missing(value) -> bool:
         return value.strip().lower() in MISSING
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return math.isnan(float(value))
-    try:  # pandas.NA, NaT and the like
+    if type(value).__name__ in ("NAType", "NaTType"):  # pandas.NA, pandas.NaT
+        return True
+    try:  # Decimal("NaN"), numpy.datetime64("NaT") and the like
         return bool(value != value)
     except (TypeError, ValueError):
         return False
@@ -51,7 +56,7 @@ def _bool(value):
 def _number(value):
     if isinstance(value, (bool, np.bool_)):
         return None
-    if isinstance(value, numbers.Real):
+    if isinstance(value, (numbers.Real, decimal.Decimal)):
         return float(value)
     if isinstance(value, str):
         try:
@@ -92,12 +97,22 @@ class Cells:
         return "numeric" if self.numbers is not None else "categorical"
 
     def text(self) -> np.ndarray:
-        """Each cell as stripped text (what a categorical column compares)."""
-        return np.char.strip(self.raw.astype(str)) if len(self.raw) else \
-            np.array([], dtype=str)
+        """Each cell as stripped text (what a categorical column compares); a number
+        with an integral value as an integer ("12345", whether it came as 12345 or as
+        12345.0 from a column that NaN made float)."""
+        if not len(self.raw):
+            return np.array([], dtype=str)
+        return np.array([_text(v) for v in self.raw], dtype=str)
 
 
 _NUMBER_TYPES = (int, float, np.floating, np.integer)
+
+
+def _text(value) -> str:
+    if isinstance(value, (float, np.floating)) and math.isfinite(value) and \
+            float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def cells(values) -> Cells:
@@ -109,9 +124,7 @@ def cells(values) -> Cells:
     if all(issubclass(t, _NUMBER_TYPES) and not issubclass(t, (bool, np.bool_)) or
            t is type(None) for t in kinds):
         x = np.where(none, np.nan, raw).astype(np.float64)
-        missing = np.isnan(x)
-        finite = bool(np.isfinite(x[~missing]).all())
-        return Cells(missing, x if finite else None, None, raw)
+        return Cells(np.isnan(x), x, None, raw)
     if all(issubclass(t, (bool, np.bool_)) or t is type(None) for t in kinds):
         return Cells(none, None, np.where(none, False, raw).astype(bool), raw)
     if all(issubclass(t, (str,) + _NUMBER_TYPES) or t is type(None) for t in kinds) and \
@@ -127,8 +140,10 @@ def cells(values) -> Cells:
             x = np.where(missing, "nan", text).astype(np.float64)
         except ValueError:
             x = None
-        if x is not None and not np.isfinite(x[~missing]).all():
-            x = None
+        if x is not None:  # "inf" as text is not a number; a float inf is (as per cell)
+            odd = np.flatnonzero(~np.isfinite(x) & ~missing)
+            if any(isinstance(raw[i], str) for i in odd):
+                x = None
         return Cells(missing, x, flags, raw)
     # cell by cell: objects NumPy cannot compare or convert as a whole
     missing = np.array([is_missing(v) for v in raw], dtype=bool)
@@ -176,6 +191,16 @@ def read_table(data, name: str = "data", delimiter: str | None = None) -> dict[s
                     f"values, or a CSV path; got {type(data).__name__}")
 
 
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of a CSV text, sniffed among , ; tab | from its first lines ("," when
+    none stands out)."""
+    sample = "\n".join(line for line in text[:65536].splitlines()[:50] if line.strip())
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
 def split_table(table: dict[str, list], fraction: float, seed: int = 0):
     """``(rest, held_out)``: ``round(fraction · rows)`` rows, drawn with ``seed``, held out.
 
@@ -206,29 +231,33 @@ def _read_csv(path: str, name: str, delimiter: str | None = None) -> dict[str, l
             text = fh.read()
     except UnicodeDecodeError as exc:
         raise not_utf8(path, exc) from None
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
+    if not text.strip():
         raise ValueError(f"{path}: the file is empty")
     if delimiter is None:
-        try:
-            delimiter = csv.Sniffer().sniff("\n".join(lines[:50]),
-                                            delimiters=",;\t|").delimiter
-        except csv.Error:
-            delimiter = ","
+        delimiter = sniff_delimiter(text)
     elif len(delimiter) != 1:
         raise ValueError(f"delimiter must be one character, got {delimiter!r}")
-    rows = list(csv.reader(lines, delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, line_numbers = [], []
+    try:
+        for row in reader:  # quoted cells may hold delimiters and line breaks
+            if any(cell.strip() for cell in row):  # (blank lines are skipped)
+                rows.append(row)
+                line_numbers.append(reader.line_num)
+    except csv.Error as exc:
+        raise ValueError(f"{path}: line {reader.line_num}: {exc}") from None
     if all(_number(cell) is not None for cell in rows[0]):  # no header row
         rows.insert(0, [str(j) for j in range(len(rows[0]))])
-    header = [h.strip() for h in rows[0]]
+        line_numbers.insert(0, 0)
+    header = [h.strip() or f"Unnamed: {j}" for j, h in enumerate(rows[0])]  # (pandas')
     if len(set(header)) != len(header):
         twice = sorted({h for h in header if header.count(h) > 1})
         raise ValueError(f"{path}: column names appear more than once: {twice}")
     if len(rows) < 2:
         raise ValueError(f"{path}: no data rows (only a header)")
-    for i, row in enumerate(rows[1:], start=2):
+    for row, line in zip(rows[1:], line_numbers[1:]):
         if len(row) != len(header):
-            raise ValueError(f"{path}: row {i} has {len(row)} cells, the header "
+            raise ValueError(f"{path}: line {line} has {len(row)} cells, the header "
                              f"{len(header)}")
     return {h: [row[j] for row in rows[1:]] for j, h in enumerate(header)}
 
@@ -263,6 +292,7 @@ class ColumnSchema:
         column = cls(name, kind, indicator=bool(column_cells.missing.any()))
         if kind == "numeric":
             numbers_ = _numbers(name, column_cells)[present]
+            _finite(name, numbers_)
             column.fill = float(np.median(numbers_))
             column.mean = float(numbers_.mean())
             column.std = float(numbers_.std()) or 1.0
@@ -294,6 +324,7 @@ class ColumnSchema:
         missing = column_cells.missing
         if self.kind == "numeric":
             x = np.where(missing, self.fill, _numbers(self.name, column_cells))
+            _finite(self.name, x)
             out[:, 0] = (x - self.mean) / self.std
         elif self.kind == "boolean":
             out[:, 0] = np.where(missing, bool(self.fill), _flags(self.name, column_cells))
@@ -338,3 +369,9 @@ def _flags(name: str, column_cells: Cells) -> np.ndarray:
         if not gap and _bool(value) is None:
             raise ValueError(f"column {name!r}: {value!r} is not true or false")
     return np.zeros(len(column_cells.raw), dtype=bool)  # every cell is missing
+
+
+def _finite(name: str, x: np.ndarray) -> None:
+    bad = np.flatnonzero(~np.isfinite(x))
+    if len(bad):
+        raise ValueError(f"column {name!r}: row {bad[0] + 1} is {x[bad[0]]} (not finite)")

@@ -143,20 +143,33 @@ class TabularModel:
         if missing:
             raise ValueError(f"target column {target!r} has {len(missing)} missing values "
                              f"(first in row {missing[0] + 1})")
+        task = self.task
+        if target in self.categorical + self.numeric:  # the target's kind: the task
+            forced = "classification" if target in self.categorical else "regression"
+            if task not in ("auto", forced):
+                raise ValueError(f"target column {target!r} is listed as "
+                                 f"{'categorical' if forced == 'classification' else 'numeric'}"
+                                 f" but task={task!r}")
+            task = forced
         for name in self.categorical + self.numeric:
-            if name not in table:
+            if name not in table and name != target:
                 raise ValueError(f"column {name!r} (categorical/numeric) is not in the data")
         kinds = {**{n: "categorical" for n in self.categorical},
                  **{n: "numeric" for n in self.numeric}}
         columns = [ColumnSchema.learn(n, v, kinds.get(n)) for n, v in table.items()]
-        goal = _Target.learn(target, y_raw, self.task, self.loss)
-        X = _features(columns, table, len(y_raw), self.dtype)
-        validation = None
+        held, truth = None, None
         if validation_data is not None:
             held = read_table(validation_data, "validation_data")
             if target not in held:
                 raise ValueError(f"validation_data has no column {target!r} (the target)")
             truth = held.pop(target)
+        goal = _Target.learn(target, y_raw, task, self.loss)
+        if goal.classes is not None and truth is not None:  # every class, held out or not
+            goal = _Target.learn(target, y_raw + [v for v in truth if not is_missing(v)],
+                                 task, self.loss)
+        X = _features(columns, table, len(y_raw), self.dtype)
+        validation = None
+        if held is not None:
             validation = (_features(columns, held, len(truth), self.dtype),
                           goal.encode(truth, "validation_data"))
         net = Network([X.shape[1], *self.hidden, goal.n_outputs], activation=self.activation,
@@ -285,8 +298,8 @@ class _Target:
     """What the target column becomes: class ids (``classes``) or a standardized number
     (``mean``, ``std``), the loss and the number of outputs."""
 
-    def __init__(self, classes, loss, n_outputs, mean=0.0, std=1.0):
-        self.classes, self.loss, self.n_outputs = classes, loss, n_outputs
+    def __init__(self, name, classes, loss, n_outputs, mean=0.0, std=1.0):
+        self.name, self.classes, self.loss, self.n_outputs = name, classes, loss, n_outputs
         self.mean, self.std = mean, std
 
     @classmethod
@@ -314,9 +327,9 @@ class _Target:
                 if (numbers < 0).any():
                     raise ValueError(f"target column {name!r} has negative values: loss "
                                      f"{loss!r} takes counts or rates >= 0")
-                return cls(None, loss, 1, 0.0, 1.0)
+                return cls(name, None, loss, 1, 0.0, 1.0)
             mean, std = float(numbers.mean()), float(numbers.std()) or 1.0
-            return cls(None, loss or "mse", 1, mean, std)
+            return cls(name, None, loss or "mse", 1, mean, std)
         if kind == "boolean":
             labels = [_bool(v) for v in values]
         elif integral:
@@ -334,20 +347,24 @@ class _Target:
             raise ValueError(f"loss {loss!r} takes two classes, but target column "
                              f"{name!r} has {len(classes)}: use cross_entropy")
         n_outputs = 1 if LOSSES[loss].targets == "probability" else len(classes)
-        return cls(classes, loss, n_outputs)
+        return cls(name, classes, loss, n_outputs)
 
-    def encode(self, values: list, name: str = "data") -> np.ndarray:
-        """The network's targets for ``values``: class ids (a column of 0/1 for one
-        output) or the standardized number."""
+    def encode(self, values: list, where: str = "data") -> np.ndarray:
+        """The network's targets for ``values`` (from ``where``): class ids (a column of
+        0/1 for one output) or the standardized number."""
         if self.classes is None:
-            numbers = np.array([self.number(name, v) for v in values])
+            try:
+                numbers = np.array([self.number(self.name, v) for v in values])
+            except ValueError as exc:
+                raise ValueError(f"{where}: {exc}") from None
             return (numbers - self.mean) / self.std
         index = {c: i for i, c in enumerate(self.classes.tolist())}
         labels = self.labels(values, self.classes)
         unknown = [v for v in labels if v not in index]
         if unknown:
-            raise ValueError(f"{name}: the target has the label {unknown[0]!r}, which is "
-                             f"not one of the classes {self.classes.tolist()}")
+            raise ValueError(f"{where}: target column {self.name!r} has the label "
+                             f"{unknown[0]!r}, which is not one of the classes "
+                             f"{self.classes.tolist()}")
         ids = np.array([index[v] for v in labels])
         return ids.astype(np.float64) if self.n_outputs == 1 else ids
 
