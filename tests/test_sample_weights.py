@@ -239,3 +239,52 @@ def test_estimators_refuse_bad_sample_weights_and_keep_their_model(engine, weigh
         clf.fit(X, y, sample_weight=weights)
     for before, after in zip(coefs, clf.coefs_):
         assert before.tobytes() == after.tobytes()
+
+
+@pytest.mark.parametrize("loss, class_weight", [
+    ("cross_entropy", "balanced"), ("cross_entropy", {0: 2.0, 2: 0.5}),
+    ("bce", "balanced"), ("bce", {1: 3.0}), ("bce-multilabel", "balanced"),
+])
+def test_class_weight_is_scikit_learns_sample_weight(engine, loss, class_weight):
+    """fit(class_weight=...) trains exactly as fit(sample_weight=compute_sample_weight(
+    class_weight, y)), times any sample_weight given too."""
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(50, 3))
+    if loss == "cross_entropy":
+        y, sizes = rng.choice(3, size=50, p=[0.6, 0.3, 0.1]), [3, 5, 3]
+    elif loss == "bce":
+        y, sizes = (rng.random(50) < 0.2).astype(float), [3, 5, 1]
+    else:
+        loss, y, sizes = "bce", (rng.random((50, 2)) < [0.2, 0.6]).astype(float), [3, 5, 2]
+    base = rng.uniform(0.5, 2.0, size=50)
+    nets = [fp.Network(sizes, loss=loss, engine=engine, seed=1) for _ in range(2)]
+    nets[0].fit(X, y, epochs=3, batch_size=8, class_weight=class_weight,
+                sample_weight=base)
+    expected = compute_sample_weight(class_weight, y) * base
+    nets[1].fit(X, y, epochs=3, batch_size=8, sample_weight=expected)
+    np.testing.assert_allclose(nets[0].params, nets[1].params, rtol=1e-13, atol=1e-15)
+    plain = fp.Network(sizes, loss=loss, engine=engine, seed=1)
+    plain.fit(X, y, epochs=3, batch_size=8, sample_weight=base)
+    assert not np.allclose(plain.params, nets[0].params)  # the class weights mattered
+
+
+@pytest.mark.parametrize("net, y, class_weight, error, match", [
+    (lambda: fp.Network([2, 1], loss="mse"), [0.0, 1.0], "balanced", ValueError,
+     "needs a classification loss"),
+    (lambda: fp.Network([2, 3], loss="cross_entropy"), [0, 1], {2: 1.0}, ValueError,
+     "class 2, which does not occur"),
+    (lambda: fp.Network([2, 1]), [0.0, 1.0], {1: -1.0}, ValueError, "must be a finite"),
+    (lambda: fp.Network([2, 1]), [0.0, 1.0], "heavy", ValueError, "'balanced' or a map"),
+    (lambda: fp.Network([2, 1]), [0.0, 1.0], [1.0, 2.0], TypeError, "'balanced' or a map"),
+    (lambda: fp.Network([2, 1]), [0.2, 1.0], "balanced", ValueError, "0/1 targets"),
+    (lambda: fp.Network([2, 2], loss="bce"), [[0, 1], [1, 1]], {1: 2.0}, ValueError,
+     "needs one output"),
+])
+def test_bad_class_weights_are_named_and_change_nothing(net, y, class_weight, error, match):
+    network = net()
+    before = network.params.copy()
+    with pytest.raises(error, match=match):
+        network.fit([[0.0, 1.0], [1.0, 0.0]], y, epochs=2, class_weight=class_weight)
+    assert (network.params == before).all() and network.epochs_trained == 0

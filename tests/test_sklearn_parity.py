@@ -249,3 +249,25 @@ def test_scores_match_scikit_learn(engine, dataset, sklearn_scores):
     score = test_score(fp_sklearn, dataset, engine=engine)
     assert abs(score - sklearn_scores[dataset]) <= 0.02
     assert score > (0.9 if dataset != "diabetes" else 0.3)
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {"cat": 3.0}])
+def test_class_weight_extension_is_compute_sample_weight(engine, class_weight):
+    """fastprop's MLPClassifier(class_weight=...) is scikit-learn's MLPClassifier given
+    compute_sample_weight(class_weight, y) as sample_weight."""
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    X, y = _data("binary")
+    sk = neural_network.MLPClassifier(hidden_layer_sizes=(10,), max_iter=20,
+                                      random_state=0)
+    fp = fp_sklearn.MLPClassifier(hidden_layer_sizes=(10,), max_iter=20, random_state=0,
+                                  engine=engine, class_weight=class_weight)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk.fit(X, y, sample_weight=compute_sample_weight(class_weight, y))
+        fp.fit(X, y)
+    assert_same_model(sk, fp)
+    assert fp.get_params()["class_weight"] == class_weight
+    if class_weight == "balanced":
+        with pytest.raises(ValueError, match="not available with partial_fit"):
+            fp.partial_fit(X, y)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import _inputs
+from ._class_weight import class_sample_weights
 from ._guard import Guard, kept
 from ._limits import check_bytes
 from ._validation import (
@@ -303,7 +304,7 @@ class Network(NetworkViews):
     def fit(self, X, y=None, *, epochs: int = 10, batch_size: int = 32,
             lr: float | None = None, optimizer=None, shuffle: bool = True,
             seed: int | None = None, validation_data=None, progress: bool | str = False,
-            sample_weight=None) -> History:
+            sample_weight=None, class_weight=None) -> History:
         """Train by mini-batch gradient descent; return the per-epoch History.
 
         Parameters
@@ -314,7 +315,7 @@ class Network(NetworkViews):
             The last partial batch of an epoch is kept.
         lr : float, optional
             Plain SGD with this learning rate (default 0.01 when no optimizer is given).
-        optimizer : fp.SGD or fp.Adam, optional
+        optimizer : fp.SGD, fp.Adam, fp.AdamW, fp.RMSprop or fp.Adagrad, optional
             Its state carries over between ``fit`` calls.
         shuffle : bool, default True
             Visit the samples in a new order each epoch (``fastprop.shuffle``).
@@ -330,6 +331,9 @@ class Network(NetworkViews):
             weighted mean Σ w·ℓ / Σ w over its samples, and ``history.loss`` the weighted
             mean over the epoch. An integer weight counts a sample that many times; a
             batch whose weights are all 0 contributes no gradient.
+        class_weight : "balanced" or dict, optional
+            Weights by class, as scikit-learn's ``compute_sample_weight(class_weight,
+            y)`` gives them, times ``sample_weight`` (``fastprop._class_weight``).
 
         Notes
         -----
@@ -358,6 +362,9 @@ class Network(NetworkViews):
         Xv, Y = self._data(X, y)
         batch_size = min(batch_size, Xv.shape[0])  # (larger: one batch of every row)
         weights = _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0])
+        by_class = class_sample_weights(class_weight, Y, self.arch.loss)
+        if by_class is not None:  # (scikit-learn's rule: sample weight × class weight)
+            weights = by_class.astype(self.dtype) if weights is None else weights * by_class
         validation = _inputs.validation(self.arch, validation_data)
         progress = check_progress(progress)
         optimizer.bind(self.n_params, self.dtype, (self.sizes, self.bias))
@@ -380,20 +387,3 @@ class Network(NetworkViews):
                 if hasattr(X, "columns") and self.feature_names_in_ is None:  # a DataFrame
                     self.feature_names_in_ = [str(c) for c in X.columns]
         return history
-
-    # ------------------------------------------------------------- copy, I/O
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        for key in ("_guard", "_weights", "_biases", "_engine", "_scratch"):
-            state.pop(key)
-        state["_engine_name"] = self._engine.name
-        return state
-
-    def __setstate__(self, state):
-        engine = state.pop("_engine_name")
-        self.__dict__.update(state)
-        self._engine = get_engine(engine)
-        self._guard = Guard()
-        self._scratch = {}
-        self._weights = tuple(self.arch.weight_views(self.params))
-        self._biases = tuple(self.arch.bias_views(self.params))

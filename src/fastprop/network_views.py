@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from ._guard import Guard as _Guard
 from ._validation import check_dtype, check_float
 from .architecture import Architecture
+from .engines import get_engine as _get_engine
 
 
 class NetworkViews:
@@ -197,3 +199,20 @@ class NetworkViews:
                 raise ValueError("metadata field 'feature_names' is invalid")
             net.feature_names_in_ = names
         return net
+
+    # ----------------------------------------------------------------- pickling
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        for key in ("_guard", "_weights", "_biases", "_engine", "_scratch"):
+            state.pop(key)
+        state["_engine_name"] = self._engine.name
+        return state
+
+    def __setstate__(self, state):
+        engine = state.pop("_engine_name")
+        self.__dict__.update(state)
+        self._engine = _get_engine(engine)
+        self._guard = _Guard()
+        self._scratch = {}
+        self._weights = tuple(self.arch.weight_views(self.params))
+        self._biases = tuple(self.arch.bias_views(self.params))

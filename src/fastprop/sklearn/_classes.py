@@ -83,7 +83,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     Binary and multi-label targets get a logistic output layer and log-loss, multi-class
     targets a softmax layer and cross-entropy; the same hyperparameters and
     ``random_state`` train to scikit-learn's weights (up to rounding).
-""" + _PARAMETERS.replace("{loss}", "") + _ATTRIBUTES + """    classes_ : ndarray
+""" + _PARAMETERS.replace("{loss}", "") + """\
+    class_weight : dict, list of dict or 'balanced', default=None
+        A fastprop extension (scikit-learn's MLPClassifier has none): each sample's
+        weight is multiplied by ``sklearn.utils.class_weight.compute_sample_weight(
+        class_weight, y)``. 'balanced' is refused by ``partial_fit`` (it depends on the
+        whole data).
+""" + _ATTRIBUTES + """    classes_ : ndarray
         The class labels.
 
     Examples
@@ -103,8 +109,27 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                  random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 n_iter_no_change=10, max_fun=15000, engine="cython"):
+                 n_iter_no_change=10, max_fun=15000, engine="cython", class_weight=None):
         _store_init_args(self, locals())
+
+    _parameter_constraints: dict = {
+        **BaseMLP._parameter_constraints,
+        "class_weight": [dict, list, StrOptions({"balanced"}), None],
+    }
+
+    def _with_class_weight(self, y, sample_weight, incremental: bool):
+        """``sample_weight`` times the class weights of ``y`` (scikit-learn's
+        ``compute_sample_weight``)."""
+        if self.class_weight is None:
+            return sample_weight
+        if incremental and self.class_weight == "balanced":
+            raise ValueError("class_weight='balanced' is not available with partial_fit "
+                             "(it depends on the whole data): give a dict of weights")
+        from sklearn.utils.class_weight import compute_sample_weight
+
+        weights = compute_sample_weight(self.class_weight, y)
+        return weights if sample_weight is None else \
+            np.asarray(sample_weight, dtype=np.float64) * weights
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
@@ -138,7 +163,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         -------
         self : MLPClassifier
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(X, y, self._with_class_weight(y, sample_weight, False),
+                         incremental=False)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -155,7 +181,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 self._label_binarizer.fit(y)
             else:
                 self._label_binarizer.fit(classes)
-        return self._fit(X, y, sample_weight, incremental=True)
+        return self._fit(X, y, self._with_class_weight(y, sample_weight, True),
+                         incremental=True)
 
     def _outputs_to_predictions(self, out):
         if self.n_outputs_ == 1:
