@@ -2,7 +2,8 @@
 tools/memcheck.sh): both dtypes, batch 1, partial and full batches, shuffle, every
 activation and loss, BLAS-sized and loop-sized layers, predict chunking (> 256 rows),
 training buffers kept between fit calls (odd and even step counts, per-epoch calls with
-validation), sample weights, and fastprop.sklearn's compiled epoch."""
+validation), sample weights, the activations that keep z, the pointwise losses, every
+optimizer, class weights, and fastprop.sklearn's compiled epoch (Poisson too)."""
 
 import numpy as np
 
@@ -41,6 +42,29 @@ for sizes, act, out, loss in CASES:
                     net.fit(X, y, epochs=2, batch_size=batch, optimizer=opt,
                             sample_weight=rng.uniform(0, 2, size=n))
 
+# the activations whose f′ needs z (a kept z buffer), the pointwise losses, the adaptive
+# optimizers (empty state slots), class weights
+NEWER = [([3, 6, 5, 2], ["gelu", "silu"], "softplus", "huber"),
+         ([4, 50, 40, 3], ["gelu_tanh", "elu"], "selu", "mae"),
+         ([3, 5, 2], ["softplus"], "exp", "poisson")]
+for sizes, acts, out, loss in NEWER:
+    for dtype in ("float64", "float32"):
+        n = int(rng.integers(20, 120))
+        X = rng.normal(size=(n, sizes[0]))
+        y = rng.poisson(1.0, size=(n, sizes[-1])).astype(float)
+        net = fp.Network(sizes, activation=acts, output=out, loss=loss, dtype=dtype, seed=2)
+        net.predict(np.vstack([X] * 3))
+        net.gradients(X, y, sample_weight=rng.uniform(0, 2, size=n))
+        for opt in (fp.AdamW(0.001, amsgrad=True), fp.RMSprop(0.001, momentum=0.5,
+                                                              centered=True),
+                    fp.RMSprop(0.001), fp.Adagrad(0.01, lr_decay=0.1)):
+            net.fit(X, y, epochs=2, batch_size=7, optimizer=opt, seed=1)
+            net.fit(X, y, epochs=1, batch_size=n, optimizer=opt, shuffle=False,
+                    sample_weight=rng.uniform(0, 2, size=n))
+Xb, yb = rng.normal(size=(40, 3)), rng.integers(0, 3, size=40)
+fp.Network([3, 4, 3], loss="cross_entropy", seed=0).fit(Xb, yb, epochs=2,
+                                                        class_weight="balanced")
+
 from fastprop.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
 
 Xc = rng.normal(size=(157, 6))
@@ -52,4 +76,6 @@ for dtype in (np.float64, np.float32):
             MLPClassifier(**common).fit(Xc.astype(dtype), rng.integers(0, 3, size=157))
             MLPRegressor(**common).fit(Xc.astype(dtype), rng.normal(size=(157, 2)),
                                        sample_weight=rng.uniform(0, 2, size=157))
+            MLPRegressor(loss="poisson", **common).fit(
+                Xc.astype(dtype), rng.poisson(1.0, size=(157, 2)).astype(float))
 print("memcheck driver finished")
