@@ -34,7 +34,7 @@ cdef inline int _typenum(object dtype):
 
 
 cdef inline void _fill(Job* job, object plan, object ws, Py_ssize_t rows) except *:
-    buf, a_off, z_off, offs = ws
+    buf, a_off, z_off, m_off, h_off, offs = ws
     cdef int t = _typenum(plan.dtype)
     cdef Py_ssize_t n_layers = len(plan.sizes) - 1
     job.net.n_layers = n_layers
@@ -49,6 +49,12 @@ cdef inline void _fill(Job* job, object plan, object ws, Py_ssize_t rows) except
     job.work.base = _data(buf, "workspace", t, -1)
     job.work.a_off = <const Py_ssize_t*>_data(a_off, "a_off", cnp.NPY_INTP, n_layers + 1)
     job.work.z_off = <const Py_ssize_t*>_data(z_off, "z_off", cnp.NPY_INTP, n_layers + 1)
+    job.work.m_off = <const Py_ssize_t*>_data(m_off, "m_off", cnp.NPY_INTP, n_layers + 1)
+    job.work.h_off = <const Py_ssize_t*>_data(h_off, "h_off", cnp.NPY_INTP, n_layers + 1)
+    job.work.dropping = False
+    job.work.drop_stream = 0
+    job.net.dropout = <const double*>_data(plan.dropout, "dropout", cnp.NPY_FLOAT64,
+                                           n_layers + 1) if plan.has_dropout else NULL
     job.work.z_out, job.work.a_out, job.work.d0, job.work.d1, job.work.xb, job.work.yb = offs
     job.n_params = plan.n_params
 
@@ -112,3 +118,11 @@ cdef inline void _fill_optimizer(Job* job, object dtype, Py_ssize_t n, object op
         job.state[i] = _data(optimizer.state[names[i]], names[i], t, n) \
             if i < len(names) and names[i] is not None else NULL
 
+
+cdef inline void _fill_dropout(Job* job, object plan, object dropout) except *:
+    """Dropout's seed and first epoch into ``job`` (``dropout`` = (seed, first epoch), or
+    None: no masks)."""
+    job.work.dropping = dropout is not None and plan.has_dropout
+    if job.work.dropping:
+        job.drop_seed = int(dropout[0]) & 0xFFFFFFFFFFFFFFFF
+        job.drop_first_epoch = int(dropout[1]) & 0xFFFFFFFFFFFFFFFF

@@ -14,17 +14,17 @@ from libc.time cimport CLOCKS_PER_SEC, clock, clock_t
 from cython cimport floating
 
 from _checks cimport _buffer, _data, _fill, _fill_optimizer, _rows_checked
-from _checks cimport _typenum, _workspace
+from _checks cimport _fill_dropout, _typenum, _workspace
 from _fpenv cimport fastprop_flush_denormals, fastprop_restore_fpenv
 from _layers cimport output_loss_delta
 from _order cimport KeyIndex, fill_epoch_order
 from _signals cimport Pending, pending_start, reraise, signal_raised
 from _codes cimport DIVERGED_LOSS, DONE, PY_ERROR, STOPPED
-from _step cimport Job, Net, Work, forward, gather_batch, loss_and_grad, train_step, update
+from _step cimport Job, Net, Work, forward, gather_batch, loss_and_grad, step_stream
+from _step cimport train_step, update
 
 import numpy as np
 
-from fastprop._codes import ActivationCode, LossCode
 
 cnp.import_array()
 
@@ -88,6 +88,9 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
                     break
             rows = job.batch if start + job.batch <= job.n else job.n - start
             batch_weight = gather_batch(job, start, rows, &xb, &yb, &wb)
+            if job.work.dropping:
+                job.work.drop_stream = step_stream(job.drop_seed,
+                                                   job.drop_first_epoch + e, batch_index)
             status = train_step(job, cur, prev, xb, yb, wb, rows, &loss)
             if status != DONE:
                 break
@@ -121,51 +124,6 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
         else:  # training ends here: backup is no longer needed
             memcpy(params, cur, job.n_params * sizeof(floating))
     return status
-
-
-class Plan:
-    """The layout arrays of an architecture, and workspace offsets for a number of rows."""
-
-    def __init__(self, arch):
-        self.sizes = np.asarray(arch.sizes, dtype=np.intp)
-        self.act = np.asarray(arch.activation_codes, dtype=np.intc)
-        self.w_off = np.asarray(arch.w_offsets, dtype=np.intp)
-        self.b_off = np.asarray(arch.b_offsets, dtype=np.intp)
-        self.bias, self.loss, self.slope = arch.bias, arch.loss_code, arch.leaky_slope
-        self.loss_param = arch.huber_delta
-        self.keeps_z = tuple(bool(k) for k in arch.keeps_z)  # per layer: f′ needs z
-        self.n_params, self.dtype = arch.n_params, arch.dtype
-        self.n_in, self.n_out = arch.sizes[0], arch.sizes[len(arch.sizes) - 1]
-        if (self.sizes <= 0).any() or len(self.sizes) < 2 or len(self.act) != len(self.sizes) - 1:
-            raise ValueError("invalid architecture")
-        if not set(self.act.tolist()) <= {int(c) for c in ActivationCode} or \
-                self.loss not in {int(c) for c in LossCode}:
-            raise ValueError("invalid activation or loss code")
-        expected, pos = [], 0
-        for i, o in zip(arch.sizes[:len(arch.sizes) - 1], arch.sizes[1:]):
-            expected.append(pos)
-            pos += i * o + (o if self.bias else 0)
-        if pos != self.n_params or list(self.w_off) != expected:
-            raise ValueError("layout does not match the architecture")
-
-    def workspace(self, Py_ssize_t rows):
-        """(buffer, a_off, z_off, (z_out, a_out, d0, d1, xb, yb)) for ``rows`` samples:
-        a hidden layer's z is kept beside its a only when its f′ needs z (else −1)."""
-        sizes, pos = self.sizes, 0
-        a_off = np.zeros(len(sizes), dtype=np.intp)
-        z_off = np.full(len(sizes), -1, dtype=np.intp)
-        for l in range(1, len(sizes) - 1):
-            a_off[l] = pos
-            pos += rows * sizes[l]
-            if self.keeps_z[l - 1]:
-                z_off[l] = pos
-                pos += rows * sizes[l]
-        k, width = self.n_out, max(sizes[1:])
-        offs = []
-        for size in (rows * k, rows * k, rows * width, rows * width, rows * sizes[0], rows * k):
-            offs.append(pos)
-            pos += size
-        return np.zeros(pos, dtype=self.dtype), a_off, z_off, tuple(offs)
 
 
 # ------------------------------------------------------------------ Python entry points
@@ -250,14 +208,20 @@ def loss(plan, params, X, Y, weights=None):
     return _forward_all(plan, params, X, Y, weights, None)
 
 
-def gradient(plan, params, X, Y, grad, scratch=None, weights=None):
+def gradient(plan, params, X, Y, grad, scratch=None, weights=None, dropout=None):
     """Loss of the whole batch (X, Y) and its gradient into ``grad`` (flat); with
-    ``weights`` (one per row, the parameters' dtype) the weighted mean loss."""
+    ``weights`` (one per row, the parameters' dtype) the weighted mean loss; with
+    ``dropout`` = (seed, epoch, batch) the masks of that training step."""
     cdef Py_ssize_t n = _rows_checked(plan, X, Y)
     cdef int t = _typenum(plan.dtype)
     cdef Job job
     ws = _workspace(plan, n, scratch)
     _fill(&job, plan, ws, n)
+    if dropout is not None:
+        _fill_dropout(&job, plan, dropout[:2])
+        if job.work.dropping:
+            job.work.drop_stream = step_stream(job.drop_seed, job.drop_first_epoch,
+                                               int(dropout[2]))
     cdef void* p = _data(params, "params", t, plan.n_params)
     cdef void* g = _data(grad, "grad", t, plan.n_params)
     cdef void* x = _data(X, "X", t, -1)
@@ -325,13 +289,15 @@ def sgd_step(params, grad, double lr):
 
 
 def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batch_size,
-          optimizer, seed, losses, backup, backup_valid, stop, scratch=None, weights=None):
+          optimizer, seed, losses, backup, backup_valid, stop, scratch=None, weights=None,
+          dropout=None):
     """Run ``epochs`` epochs without the GIL (see ``NumpyEngine.train`` for the contract).
 
     ``scratch`` (a dict owned by the network, or None) keeps the workspace, gradient and
     shuffle buffers between calls. With ``weights`` (one per sample, the parameters'
     dtype; else None) each batch's loss is the weighted mean over its rows and the
-    epoch's loss the weighted mean over the epoch.
+    epoch's loss the weighted mean over the epoch. ``dropout`` = (seed, first epoch)
+    draws ``fastprop.dropout``'s masks at every step (None: no dropout).
 
     Returns ``(status, epoch, batch)``: status a ``fastprop._codes.Status`` (DONE,
     STOPPED by the flag, DIVERGED_LOSS or DIVERGED_UPDATE: epoch and batch say where).
@@ -353,6 +319,7 @@ def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batc
     job.shuffle = seed is not None
     job.seed = (int(seed) & 0xFFFFFFFFFFFFFFFF) if seed is not None else 0
     job.first_epoch = int(first_epoch) & 0xFFFFFFFFFFFFFFFF
+    _fill_dropout(&job, plan, dropout)
     order = _buffer(scratch, "order", n if job.shuffle else 0, np.int64)
     keys = _buffer(scratch, "keys", (2 * n if job.shuffle else 0) * sizeof(KeyIndex), np.uint8)
     job.order = <int64_t*>_data(order, "order", cnp.NPY_INT64, -1)

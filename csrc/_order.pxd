@@ -11,8 +11,10 @@ from libc.string cimport memset
 cdef extern from *:
     """
     static const unsigned long long FASTPROP_GAMMA = 0x9E3779B97F4A7C15ULL;
+    static const unsigned long long FASTPROP_DROPOUT_SALT = 0xD1B54A32D192ED03ULL;
     """
     const unsigned long long FASTPROP_GAMMA
+    const unsigned long long FASTPROP_DROPOUT_SALT  # (fastprop.dropout's σ)
 
 
 ctypedef struct KeyIndex:

@@ -14,7 +14,7 @@ from _codes cimport RMSPROP, SGD, STOPPED
 from _activations cimport activate, times_derivative
 from _layers cimport dense_backward, dense_forward, output_loss_delta
 from _optim cimport adagrad_update, adam_update, rmsprop_update, sgd_update
-from _order cimport KeyIndex
+from _order cimport FASTPROP_DROPOUT_SALT, FASTPROP_GAMMA, KeyIndex, mix64
 from _signals cimport Pending
 
 # An optimizer's kernel arguments besides lr and weight decay (``kernel_arguments`` of its
@@ -35,6 +35,7 @@ ctypedef struct Net:
     int loss
     double slope
     double loss_param           # Huber's δ
+    const double* dropout       # rate of each layer's output a_l (index l), or NULL
 
 
 ctypedef struct Work:           # one workspace buffer, sized for `rows` samples
@@ -42,6 +43,10 @@ ctypedef struct Work:           # one workspace buffer, sized for `rows` samples
     const Py_ssize_t* a_off     # a_l (l = 1 … L−1) at base + a_off[l]
     const Py_ssize_t* z_off     # z_{l−1}, whose f(z) is a_l, at base + z_off[l] when the
                                 # activation's f′ needs z (GELU, SiLU, softplus); else −1
+    const Py_ssize_t* m_off     # with dropout on a_l: its keep scales at base + m_off[l]
+    const Py_ssize_t* h_off     # and a_l ⊙ mask (the next layer's input); else −1
+    uint64_t drop_stream        # the step's dropout stream (fastprop.dropout), and
+    bint dropping               # whether this pass draws masks (training steps only)
     Py_ssize_t z_out, a_out, d0, d1, xb, yb
 
 
@@ -68,9 +73,38 @@ ctypedef struct Job:            # everything train() needs, prepared with the GI
     int64_t* order
     KeyIndex* keys
     double* losses
+    uint64_t drop_seed, drop_first_epoch  # dropout's seed and first epoch
     volatile char* stop
     Pending pending             # an exception raised by a signal handler (_signals.pxd)
     Py_ssize_t fail_epoch, fail_batch
+
+
+# ---------------------------------------------------------------------- dropout
+cdef inline uint64_t step_stream(uint64_t seed, uint64_t epoch, uint64_t batch) noexcept nogil:
+    """mix(mix((s ⊕ σ) + γ·(e + 1)) + γ·(b + 1)): one training step's dropout stream."""
+    cdef uint64_t gamma = FASTPROP_GAMMA
+    return mix64(mix64((seed ^ FASTPROP_DROPOUT_SALT) + gamma * (epoch + 1)) +
+                 gamma * (batch + 1))
+
+
+cdef inline uint64_t layer_stream(uint64_t stream, Py_ssize_t layer) noexcept nogil:
+    """mix(stream + γ·(l + 1)): layer l's stream within a step."""
+    cdef uint64_t gamma = FASTPROP_GAMMA
+    return mix64(stream + gamma * <uint64_t>(layer + 1))
+
+
+cdef inline void drop_units(double rate, const floating* a, floating* mask, floating* kept,
+                            Py_ssize_t n, uint64_t stream) noexcept nogil:
+    """mask_i = 1/(1 − p) if u_i ≥ p else 0, u_i = (mix(stream + γ·(i + 1)) >> 11)·2⁻⁵³;
+    kept_i = a_i·mask_i (``fastprop.dropout``)."""
+    cdef uint64_t gamma = FASTPROP_GAMMA
+    cdef floating scale = <floating>(1 / (1 - rate))
+    cdef double u
+    cdef Py_ssize_t i
+    for i in range(n):
+        u = <double>(mix64(stream + gamma * <uint64_t>(i + 1)) >> 11) * 1.1102230246251565e-16
+        mask[i] = scale if u >= rate else 0
+        kept[i] = a[i] * mask[i]
 
 
 # ---------------------------------------------------------------------- the passes
@@ -98,6 +132,11 @@ cdef inline void forward(const Net* net, const floating* params, const floating*
         else:
             a_in = base + w.a_off[l + 1]
             activate(net.act[l], out, <floating*>a_in, rows, n_out, <floating>net.slope)
+            if w.dropping and w.m_off[l + 1] >= 0:  # a_l ⊙ mask: the next layer's input
+                drop_units(net.dropout[l + 1], a_in, base + w.m_off[l + 1],
+                           base + w.h_off[l + 1], rows * n_out,
+                           layer_stream(w.drop_stream, l + 1))
+                a_in = base + w.h_off[l + 1]
 
 
 cdef inline double forward_loss(const Net* net, const floating* params, const floating* x,
@@ -120,16 +159,23 @@ cdef inline floating* backward_layer(const Net* net, Py_ssize_t l, const floatin
     other δ buffer), or NULL for the first layer."""
     cdef floating* base = <floating*>w.base
     cdef Py_ssize_t n_in = net.sizes[l], n_out = net.sizes[l + 1]
-    cdef const floating* a_in = x if l == 0 else base + w.a_off[l]
+    cdef bint masked = l > 0 and w.dropping and w.m_off[l] >= 0
+    cdef const floating* a_in = x if l == 0 else base + (w.h_off[l] if masked else w.a_off[l])
     cdef floating* delta_in = NULL
+    cdef floating* m
+    cdef Py_ssize_t i
     if l > 0:
         delta_in = base + (w.d1 if delta == base + w.d0 else w.d0)
     dense_backward(a_in, params + net.w_off[l], delta, grad + net.w_off[l],
                    grad + net.b_off[l] if net.b_off != NULL else NULL,
                    delta_in, rows, n_in, n_out)
-    if l > 0:  # δ_{l−1} = (δ_l·W_lᵀ) ⊙ f′(z_{l−1})
+    if l > 0:  # δ_{l−1} = (δ_l·W_lᵀ) [⊙ mask] ⊙ f′(z_{l−1})
+        if masked:
+            m = base + w.m_off[l]
+            for i in range(rows * n_in):
+                delta_in[i] = delta_in[i] * m[i]
         times_derivative(net.act[l - 1], base + w.z_off[l] if w.z_off[l] >= 0 else NULL,
-                         a_in, delta_in, rows * n_in, <floating>net.slope)
+                         base + w.a_off[l], delta_in, rows * n_in, <floating>net.slope)
     return delta_in
 
 

@@ -188,7 +188,7 @@ def test_from_torch_logits_and_loss_inference(torch):
 
 
 @pytest.mark.parametrize("build, match", [
-    (lambda nn: nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5), nn.Linear(4, 1)),
+    (lambda nn: nn.Sequential(nn.Linear(3, 4), nn.AlphaDropout(0.5), nn.Linear(4, 1)),
      "not supported"),
     (lambda nn: nn.Sequential(nn.Linear(3, 4), nn.LeakyReLU(0.2), nn.Linear(4, 4),
                               nn.LeakyReLU(0.1), nn.Linear(4, 1)), "same negative_slope"),

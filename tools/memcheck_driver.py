@@ -3,7 +3,7 @@ tools/memcheck.sh): both dtypes, batch 1, partial and full batches, shuffle, eve
 activation and loss, BLAS-sized and loop-sized layers, predict chunking (> 256 rows),
 training buffers kept between fit calls (odd and even step counts, per-epoch calls with
 validation), sample weights, the activations that keep z, the pointwise losses, every
-optimizer, class weights, and fastprop.sklearn's compiled epoch (Poisson too)."""
+optimizer, dropout, class weights, and fastprop.sklearn's compiled epoch (Poisson too)."""
 
 import numpy as np
 
@@ -61,6 +61,13 @@ for sizes, acts, out, loss in NEWER:
             net.fit(X, y, epochs=2, batch_size=7, optimizer=opt, seed=1)
             net.fit(X, y, epochs=1, batch_size=n, optimizer=opt, shuffle=False,
                     sample_weight=rng.uniform(0, 2, size=n))
+for dtype in ("float64", "float32"):  # dropout: masks and masked activations
+    Xd, yd = rng.normal(size=(45, 5)), rng.integers(0, 2, size=45).astype(float)
+    drop = fp.Network([5, 40, 30, 1], activation="gelu", dropout=[0.3, 0.1], dtype=dtype,
+                      seed=4)
+    drop.fit(Xd, yd, epochs=2, batch_size=8, optimizer=fp.Adam(0.01))
+    drop.fit(Xd, yd, epochs=1, batch_size=45, shuffle=False)
+    drop.gradients(Xd, yd, training=True)
 Xb, yb = rng.normal(size=(40, 3)), rng.integers(0, 3, size=40)
 fp.Network([3, 4, 3], loss="cross_entropy", seed=0).fit(Xb, yb, epochs=2,
                                                         class_weight="balanced")

@@ -1,4 +1,4 @@
-"""The ONNX nodes of one activation, for ``Network.to_onnx``.
+"""ONNX export (``Network.to_onnx``), and the ONNX nodes of one activation.
 
 An activation with an ONNX operator that runs in the network's dtype becomes that node
 (``Relu``, ``Sigmoid``, ``Tanh``, ``Softmax``, ``LeakyRelu`` in float32). The others are
@@ -17,8 +17,11 @@ network keeps its precision (ONNX attributes are 32-bit) and every runtime runs 
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
+from ._files import atomic_write
 from .activations import ACTIVATIONS, SELU_ALPHA, SELU_SCALE, SOFTPLUS_THRESHOLD
 
 #: Activations written with elementary operators (every dtype), or only in float64.
@@ -97,3 +100,59 @@ def activation_nodes(name: str, z: str, a: str, layer: int, dtype, slope: float)
     else:
         return [helper.make_node(record.onnx, [z], [a], **dict(record.onnx_attrs))], []
     return b.nodes, b.inits
+
+
+# -------------------------------------------------------------------------- ONNX
+def to_onnx(net, path, opset: int = 17) -> None:
+    """Write the network as an ONNX model computing ``net.predict``: input "X" of shape
+    (N, n_in), output "Y" of shape (N, n_out), in the network's dtype.
+
+    Each layer is ``Gemm`` (``MatMul`` without biases) and its activation (``Relu``,
+    ``LeakyRelu``, ``Sigmoid``, ``Tanh``, ``Softmax``; none for identity), at ONNX opset
+    ``opset`` (17 by default). GELU, SiLU, ELU, SELU and softplus are written with
+    elementary operators and constants in the network's dtype (``fastprop._onnx_graph``),
+    as is a float64 network's leaky ReLU (``LeakyRelu``'s slope is a 32-bit attribute).
+    The file is written atomically.
+
+    Examples
+    --------
+    >>> import fastprop as fp
+    >>> fp.Network([2, 3, 1], seed=0).to_onnx("model.onnx")   # doctest: +SKIP
+    """
+    try:
+        import onnx
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        raise ImportError("to_onnx needs the onnx package: pip install onnx "
+                          '(or pip install "fastprop-mlp[onnx]")') from None
+    from ._version import __version__
+
+    path = os.fspath(path)
+    elem = TensorProto.DOUBLE if net.dtype == np.float64 else TensorProto.FLOAT
+    nodes, inits, a = [], [], "X"
+    for layer, W in enumerate(net.weights):
+        z = f"z{layer}"
+        inits.append(numpy_helper.from_array(W.copy(), f"W{layer}"))
+        if net.bias:
+            inits.append(numpy_helper.from_array(net.biases[layer].copy(), f"b{layer}"))
+            nodes.append(helper.make_node("Gemm", [a, f"W{layer}", f"b{layer}"], [z]))
+        else:
+            nodes.append(helper.make_node("MatMul", [a, f"W{layer}"], [z]))
+        act, a = ACTIVATIONS[net.activations[layer]], f"a{layer}"
+        if act.onnx is None:  # identity
+            a = z
+            continue
+        more_nodes, more_inits = activation_nodes(act.name, z, a, layer, net.dtype,
+                                                  net.arch.leaky_slope)
+        nodes += more_nodes
+        inits += more_inits
+    nodes.append(helper.make_node("Identity", [a], ["Y"]))
+    graph = helper.make_graph(
+        nodes, "fastprop_mlp",
+        [helper.make_tensor_value_info("X", elem, ["N", net.sizes[0]])],
+        [helper.make_tensor_value_info("Y", elem, ["N", net.sizes[-1]])], inits)
+    model = helper.make_model(graph, producer_name="fastprop", producer_version=__version__,
+                              opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = min(model.ir_version, 8)  # readable by older runtimes
+    onnx.checker.check_model(model)
+    atomic_write(path, lambda fh: fh.write(model.SerializeToString()))

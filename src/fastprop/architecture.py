@@ -24,6 +24,7 @@ class Architecture:
     dtype: np.dtype
     leaky_slope: float = LEAKY_SLOPE
     huber_delta: float = 1.0
+    dropout: tuple[float, ...] = ()  # per hidden layer (fastprop.dropout); () for none
     w_offsets: tuple[int, ...] = field(init=False)
     b_offsets: tuple[int, ...] = field(init=False)
     n_params: int = field(init=False)
@@ -52,6 +53,13 @@ class Architecture:
     @property
     def activation_codes(self) -> np.ndarray:
         return np.array([ACTIVATIONS[a].code for a in self.activations], dtype=np.intc)
+
+    @property
+    def layer_dropout(self) -> tuple[float, ...]:
+        """The dropout rate of each layer's output a_1 … a_L (0 for the output layer and
+        for a network without dropout)."""
+        rates = self.dropout or (0.0,) * (self.n_layers - 1)
+        return tuple(rates) + (0.0,)
 
     @property
     def keeps_z(self) -> tuple[bool, ...]:
@@ -84,4 +92,5 @@ class Architecture:
             "dtype": self.dtype.name,
             "leaky_slope": self.leaky_slope,
             "huber_delta": self.huber_delta,
+            "dropout": list(self.dropout),
         }

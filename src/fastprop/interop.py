@@ -17,12 +17,11 @@ result never shares memory with its source.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._files import atomic_write
+from ._onnx_graph import to_onnx  # noqa: F401  (the ONNX export lives there)
 from ._validation import check_network
 from .activations import ACTIVATIONS, LEAKY_SLOPE
 from .losses import LOSSES, by_sklearn_output, loss_for_output
@@ -45,6 +44,7 @@ class NetworkSpec:
     weights: list[np.ndarray]
     biases: list[np.ndarray]
     leaky_slope: float = LEAKY_SLOPE
+    dropout: tuple[float, ...] = ()
 
 
 # ------------------------------------------------------------------ scikit-learn
@@ -231,7 +231,16 @@ def torch_spec(module, loss: str | None = None) -> NetworkSpec:
     linears: list[nn.Linear] = []
     acts: list[str] = []
     slopes: set[float] = set()
+    drops: dict[int, float] = {}  # hidden layer → dropout rate
     for i, m in enumerate(_flatten(module)):
+        if type(m) is nn.Dropout:  # inverted dropout on the layer's activations
+            if not linears or len(drops) and max(drops) == len(linears) - 1:
+                raise ValueError(f"module [{i}] {m!r} must follow a Linear layer or its "
+                                 "activation (one Dropout per layer)")
+            if len(acts) < len(linears):
+                acts.append("identity")
+            drops[len(linears) - 1] = float(m.p)
+            continue
         if isinstance(m, nn.Linear):
             if linears and len(acts) < len(linears):
                 acts.append("identity")  # Linear followed directly by Linear
@@ -262,6 +271,9 @@ def torch_spec(module, loss: str | None = None) -> NetworkSpec:
         acts.append(name)
     if not linears:
         raise ValueError("module has no Linear layer")
+    if len(linears) - 1 in drops:
+        raise ValueError("Dropout after the output layer: fastprop drops hidden "
+                         "activations only")
     if len(acts) < len(linears):
         acts.append("identity")
     for name in acts[:-1]:
@@ -286,7 +298,9 @@ def torch_spec(module, loss: str | None = None) -> NetworkSpec:
         biases = [m.bias.detach().cpu().numpy().copy() for m in linears] if bias else []
     return NetworkSpec(sizes, acts[:-1] + [output], loss, bias,
                        "float64" if linears[0].weight.dtype == torch.float64 else "float32",
-                       weights, biases, slopes.pop() if slopes else LEAKY_SLOPE)
+                       weights, biases, slopes.pop() if slopes else LEAKY_SLOPE,
+                       tuple(drops.get(k, 0.0) for k in range(len(linears) - 1))
+                       if drops else ())
 
 
 def to_torch(net):
@@ -297,6 +311,8 @@ def to_torch(net):
     ``BCEWithLogitsLoss``/``CrossEntropyLoss`` expect. An "exp" output (the rate of a
     Poisson network) has no torch module: ``seq(x)`` then gives the log-rate, which
     ``PoissonNLLLoss(log_input=True)`` takes, and ``seq(x).exp()`` the prediction.
+    Dropout becomes ``nn.Dropout`` after its layer's activation; the module is returned
+    in eval mode (call ``.train()`` to train it with dropout).
 
     Examples
     --------
@@ -328,61 +344,6 @@ def to_torch(net):
             if act.uses_slope:
                 kwargs["negative_slope"] = net.arch.leaky_slope
             modules.append(getattr(nn, act.torch)(**kwargs))
-    return nn.Sequential(*modules)
-
-
-# -------------------------------------------------------------------------- ONNX
-def to_onnx(net, path, opset: int = 17) -> None:
-    """Write the network as an ONNX model computing ``net.predict``: input "X" of shape
-    (N, n_in), output "Y" of shape (N, n_out), in the network's dtype.
-
-    Each layer is ``Gemm`` (``MatMul`` without biases) and its activation (``Relu``,
-    ``LeakyRelu``, ``Sigmoid``, ``Tanh``, ``Softmax``; none for identity), at ONNX opset
-    ``opset`` (17 by default). GELU, SiLU, ELU, SELU and softplus are written with
-    elementary operators and constants in the network's dtype (``fastprop._onnx_graph``),
-    as is a float64 network's leaky ReLU (``LeakyRelu``'s slope is a 32-bit attribute).
-    The file is written atomically.
-
-    Examples
-    --------
-    >>> import fastprop as fp
-    >>> fp.Network([2, 3, 1], seed=0).to_onnx("model.onnx")   # doctest: +SKIP
-    """
-    try:
-        import onnx
-        from onnx import TensorProto, helper, numpy_helper
-    except ImportError:
-        raise ImportError("to_onnx needs the onnx package: pip install onnx "
-                          '(or pip install "fastprop-mlp[onnx]")') from None
-    from ._onnx_graph import activation_nodes
-    from ._version import __version__
-
-    path = os.fspath(path)
-    elem = TensorProto.DOUBLE if net.dtype == np.float64 else TensorProto.FLOAT
-    nodes, inits, a = [], [], "X"
-    for layer, W in enumerate(net.weights):
-        z = f"z{layer}"
-        inits.append(numpy_helper.from_array(W.copy(), f"W{layer}"))
-        if net.bias:
-            inits.append(numpy_helper.from_array(net.biases[layer].copy(), f"b{layer}"))
-            nodes.append(helper.make_node("Gemm", [a, f"W{layer}", f"b{layer}"], [z]))
-        else:
-            nodes.append(helper.make_node("MatMul", [a, f"W{layer}"], [z]))
-        act, a = ACTIVATIONS[net.activations[layer]], f"a{layer}"
-        if act.onnx is None:  # identity
-            a = z
-            continue
-        more_nodes, more_inits = activation_nodes(act.name, z, a, layer, net.dtype,
-                                                  net.arch.leaky_slope)
-        nodes += more_nodes
-        inits += more_inits
-    nodes.append(helper.make_node("Identity", [a], ["Y"]))
-    graph = helper.make_graph(
-        nodes, "fastprop_mlp",
-        [helper.make_tensor_value_info("X", elem, ["N", net.sizes[0]])],
-        [helper.make_tensor_value_info("Y", elem, ["N", net.sizes[-1]])], inits)
-    model = helper.make_model(graph, producer_name="fastprop", producer_version=__version__,
-                              opset_imports=[helper.make_opsetid("", opset)])
-    model.ir_version = min(model.ir_version, 8)  # readable by older runtimes
-    onnx.checker.check_model(model)
-    atomic_write(path, lambda fh: fh.write(model.SerializeToString()))
+        if layer < len(net.arch.dropout) and net.arch.dropout[layer] > 0:
+            modules.append(nn.Dropout(net.arch.dropout[layer]))
+    return nn.Sequential(*modules).eval()

@@ -4,7 +4,8 @@ File layout (format version 1)::
 
     metadata.npy   0-d unicode array: JSON {"format": "fastprop", "format_version": 1,
                    "fastprop_version", "sizes", "activations", "loss", "bias", "dtype",
-                   "leaky_slope", "huber_delta" (optional, 1.0 when absent), "n_params",
+                   "leaky_slope", "huber_delta" (optional, 1.0 when absent), "dropout"
+                   (optional: one rate per hidden layer, [] for none), "n_params",
                    "engine", "seed", "effective_seed", "epochs_trained"}
     params.npy     the flat parameter buffer (n_params,) in the network's dtype
 
@@ -174,9 +175,15 @@ def _architecture(meta: dict, path):
         if isinstance(delta, bool) or not isinstance(delta, (int, float)) or \
                 not 0 < delta < float("inf"):
             raise ValueError(f"huber_delta must be a positive number, got {delta!r}")
+        from .dropout import check_dropout
+
+        rates = meta.get("dropout", [])
+        if not isinstance(rates, list):
+            raise ValueError(f"dropout must be a list, got {rates!r}")
+        rates = check_dropout(rates, len(meta["sizes"]) - 2) if rates else ()
         arch = Architecture(tuple(meta["sizes"]), tuple(meta["activations"]), meta["loss"],
                             meta["bias"], np.dtype(meta["dtype"]), float(meta["leaky_slope"]),
-                            float(delta))
+                            float(delta), rates)
         check_bytes(arch.n_params * arch.dtype.itemsize, "the parameters", "sizes")
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: invalid architecture ({exc})") from None

@@ -27,6 +27,7 @@ from ._validation import (
 )
 from .activations import LEAKY_SLOPE, check_activation, check_hidden
 from .architecture import Architecture
+from .dropout import check_dropout
 from .engines import get_engine
 from .errors import DivergenceError
 from .history import History
@@ -67,6 +68,9 @@ class Network(NetworkViews):
         The slope of "leaky_relu" below 0 (PyTorch's ``negative_slope``).
     huber_delta : float, default 1.0
         Where "huber" turns from squared to absolute error (PyTorch's ``delta``).
+    dropout : float or sequence of float, default 0
+        Inverted dropout on the hidden activations during ``fit`` (one rate in [0, 1)
+        for every hidden layer, or one per hidden layer; ``fastprop.dropout``).
 
     Examples
     --------
@@ -82,7 +86,7 @@ class Network(NetworkViews):
                  output: str | None = None, loss: str = "bce", bias: bool = True,
                  init: str | float = "he", dtype: str = "float64", engine: str = "cython",
                  seed: int | None = None, leaky_slope: float = LEAKY_SLOPE,
-                 huber_delta: float = 1.0):
+                 huber_delta: float = 1.0, dropout: float | Sequence[float] = 0.0):
         sizes = check_sizes(sizes)
         loss = check_loss(loss)
         hidden = check_hidden(activation, len(sizes) - 2)
@@ -94,10 +98,11 @@ class Network(NetworkViews):
         np_dtype = check_dtype(dtype)
         leaky_slope = check_float(leaky_slope, "leaky_slope")
         huber_delta = check_float(huber_delta, "huber_delta", positive=True)
+        dropout = check_dropout(dropout, len(sizes) - 2)
         self._engine = get_engine(engine)
         self.seed = check_seed(seed)
         arch = Architecture(tuple(sizes), tuple(hidden) + (output,), loss, bias, np_dtype,
-                            leaky_slope, huber_delta)
+                            leaky_slope, huber_delta, dropout)
         self._setup(arch, self.seed if self.seed is not None else random_seed())
         initialize(arch, self.params, init, np.random.default_rng(self._seed))
 
@@ -228,10 +233,11 @@ class Network(NetworkViews):
         with self._guard.reading("loss"):
             return self._engine.loss(self.arch, self.params, Xv, Y, weights)
 
-    def gradients(self, X, y, *, sample_weight=None):
+    def gradients(self, X, y, *, sample_weight=None, training: bool = False):
         """``(loss, grad_weights, grad_biases)``: gradients of the mean loss on (X, y)
-        (with ``sample_weight``, of the weighted mean). Safe to call from several threads
-        at once; refused (``RuntimeError``) while another thread trains the network.
+        (with ``sample_weight``, of the weighted mean); ``training=True`` applies the
+        dropout masks the next ``fit`` step would draw (its first batch). Safe to call
+        from several threads at once; refused while another thread trains the network.
 
         >>> import fastprop as fp
         >>> loss, gW, gb = fp.Network([1, 1], loss="mse", init=2.0).gradients([[1.0]], [1.0])
@@ -240,10 +246,12 @@ class Network(NetworkViews):
         """
         Xv, Y = self._data(X, y)
         weights = _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0])
+        step = (self._seed, self._epochs_trained, 0) if check_bool(
+            training, "training") and self.arch.dropout else None
         grad = np.empty_like(self.params)
         with self._guard.reading("gradients", self._scratch) as scratch:
             loss = self._engine.loss_and_grad(self.arch, self.params, Xv, Y, grad, scratch,
-                                              weights)
+                                              weights, dropout=step)
         return loss, list(self.arch.weight_views(grad)), list(self.arch.bias_views(grad))
 
     def evaluate(self, X, y=None, *, sample_weight=None) -> dict:
@@ -368,11 +376,11 @@ class Network(NetworkViews):
         validation = _inputs.validation(self.arch, validation_data)
         progress = check_progress(progress)
         optimizer.bind(self.n_params, self.dtype, (self.sizes, self.bias))
-        if shuffle:
-            first_epoch = 0 if seed is not None else self._epochs_trained
-            seed = seed if seed is not None else self._seed
-        else:
-            seed, first_epoch = None, 0
+        # the shuffle's and dropout's seed and first epoch (fastprop.shuffle, .dropout)
+        drop_first = 0 if seed is not None else self._epochs_trained
+        drop_seed = seed if seed is not None else self._seed
+        dropout = (drop_seed, drop_first) if self.arch.dropout else None
+        seed, first_epoch = (drop_seed, drop_first) if shuffle else (None, 0)
         with self._guard.training("fit", self._scratch) as scratch:
             history = self.history = History(validation=validation is not None,
                                              classification=self.is_classifier)
@@ -381,7 +389,7 @@ class Network(NetworkViews):
                         batch_size=batch_size, optimizer=optimizer, seed=seed,
                         first_epoch=first_epoch, validation=validation,
                         evaluate=self._scores, progress=progress, scratch=scratch,
-                        weights=weights)
+                        weights=weights, dropout=dropout)
             finally:
                 self._epochs_trained += len(history.loss)
                 if hasattr(X, "columns") and self.feature_names_in_ is None:  # a DataFrame

@@ -100,7 +100,8 @@ class NetworkViews:
     def _from_spec(cls, spec, engine: str):
         net = cls(spec.sizes, activation=list(spec.activations[:-1]),
                   output=spec.activations[-1], loss=spec.loss, bias=spec.bias, init=0.0,
-                  dtype=spec.dtype, engine=engine, leaky_slope=spec.leaky_slope)
+                  dtype=spec.dtype, engine=engine, leaky_slope=spec.leaky_slope,
+                  dropout=list(spec.dropout) or 0.0)
         net.set_weights(spec.weights, spec.biases if spec.bias else None)
         return net
 
@@ -128,7 +129,7 @@ class NetworkViews:
         >>> import fastprop as fp
         >>> fp.Network([2, 3, 1], seed=0).to_onnx("model.onnx")   # doctest: +SKIP
         """
-        from .interop import to_onnx
+        from ._onnx_graph import to_onnx
 
         to_onnx(self, path)
 
@@ -187,7 +188,8 @@ class NetworkViews:
         net = cls(list(arch.sizes), activation=list(arch.activations[:-1]),
                   output=arch.output, loss=arch.loss, bias=arch.bias, init=0.0,
                   dtype=arch.dtype.name, engine=engine or meta["engine"], seed=meta["seed"],
-                  leaky_slope=arch.leaky_slope, huber_delta=arch.huber_delta)
+                  leaky_slope=arch.leaky_slope, huber_delta=arch.huber_delta,
+                  dropout=list(arch.dropout) or 0.0)
         if net.arch != arch:
             raise ValueError("inconsistent architecture")
         net.params[...] = params

@@ -58,16 +58,18 @@ def check_progress(progress):
 
 
 def run_fit(engine, arch, params, X, Y, history: History, *, epochs, batch_size, optimizer,
-            seed, first_epoch, validation, evaluate, progress, scratch, weights=None) -> None:
+            seed, first_epoch, validation, evaluate, progress, scratch, weights=None,
+            dropout=None) -> None:
     """Train ``params`` (a network's flat buffer, with architecture ``arch``) in place on
     the validated (X, Y), recording each completed epoch in ``history``.
 
     ``engine.train`` runs the epochs; ``validation`` is a validated (X, Y) or None, scored
     after every epoch by ``evaluate(X, Y) -> {"loss", "accuracy"?}``; ``scratch`` is the
-    dict of buffers the network keeps between calls; the other arguments are
-    ``Network.fit``'s, checked. Raises ``DivergenceError`` (with ``history`` attached) and,
-    after Ctrl-C, ``KeyboardInterrupt``; ``len(history.loss)`` is the number of epochs
-    completed either way.
+    dict of buffers the network keeps between calls; ``dropout`` = (seed, first epoch) of
+    the dropout masks, or None; the other arguments are ``Network.fit``'s, checked.
+    Raises ``DivergenceError`` (with ``history`` attached) and, after Ctrl-C,
+    ``KeyboardInterrupt``; ``len(history.loss)`` is the number of epochs completed
+    either way.
     """
     step = 1 if validation is not None or progress else EPOCHS_PER_CALL
     losses = np.full(max(min(epochs, step), 1), np.nan)  # grows with the epochs run
@@ -83,7 +85,9 @@ def run_fit(engine, arch, params, X, Y, history: History, *, epochs, batch_size,
                                  first_epoch=first_epoch + start, batch_size=batch_size,
                                  optimizer=optimizer, seed=seed, losses=losses[:count],
                                  backup=backup, backup_valid=start > 0, stop=stop,
-                                 scratch=scratch, weights=weights)
+                                 scratch=scratch, weights=weights,
+                                 dropout=None if dropout is None else
+                                 (dropout[0], dropout[1] + start))
                 finally:
                     finished = np.isfinite(losses[:count])
                     new = int(np.argmin(finished)) if not finished.all() else count

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .numpy_engine import NumpyEngine, _diverged
+from .plan import Plan
 
 try:
     from .. import _engine, _shuffle, _sklearn_epoch
@@ -36,7 +37,7 @@ class CythonEngine(NumpyEngine):
         if arch is not last_arch:
             plan = self._plans.get(arch)
             if plan is None:
-                plan = self._plans[arch] = _engine.Plan(arch)
+                plan = self._plans[arch] = Plan(arch)
             self._last = (arch, plan)
         return plan
 
@@ -47,8 +48,10 @@ class CythonEngine(NumpyEngine):
     def loss(self, arch, params, X, Y, weights=None) -> float:
         return _engine.loss(self._plan(arch), params, X, Y, weights)
 
-    def loss_and_grad(self, arch, params, X, Y, grad, scratch=None, weights=None) -> float:
-        return _engine.gradient(self._plan(arch), params, X, Y, grad, scratch, weights)
+    def loss_and_grad(self, arch, params, X, Y, grad, scratch=None, weights=None,
+                      dropout=None) -> float:
+        return _engine.gradient(self._plan(arch), params, X, Y, grad, scratch, weights,
+                                dropout)
 
     def sgd_step(self, params, grad, lr: float) -> bool:
         return _engine.sgd_step(params, grad, lr)
@@ -70,12 +73,13 @@ class CythonEngine(NumpyEngine):
         return _shuffle.epoch_order(n, seed, epoch)
 
     def train(self, arch, params, X, Y, *, epochs, first_epoch, batch_size, optimizer, seed,
-              losses, backup, backup_valid, stop, scratch=None, weights=None) -> None:
+              losses, backup, backup_valid, stop, scratch=None, weights=None,
+              dropout=None) -> None:
         status, epoch, batch = _engine.train(
             self._plan(arch), params, X, Y, epochs=epochs, first_epoch=first_epoch,
             batch_size=batch_size, optimizer=optimizer, seed=seed, losses=losses,
             backup=backup, backup_valid=backup_valid, stop=stop, scratch=scratch,
-            weights=weights)
+            weights=weights, dropout=dropout)
         if status in (Status.DIVERGED_LOSS, Status.DIVERGED_UPDATE):
             raise _diverged(first_epoch + epoch, batch,
                             "loss" if status == Status.DIVERGED_LOSS else "update")

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..activations import ACTIVATIONS
 from ..architecture import Architecture
+from ..dropout import keep_scales
 from ..errors import DivergenceError
 from ..losses import LOSSES
 from ..shuffle import epoch_order
@@ -61,8 +62,10 @@ class NumpyEngine:
     name = "numpy"
 
     # ----------------------------------------------------------------- forward
-    def forward(self, arch: Architecture, params, X):
-        """Return ``(zs, activations)``: z_l for every layer and a_0 = X … a_L = ŷ."""
+    def forward(self, arch: Architecture, params, X, masks=None):
+        """Return ``(zs, activations)``: z_l for every layer and a_0 = X … a_L = ŷ. With
+        dropout ``masks`` (per layer: its output's keep scales, or None) a hidden a_l is
+        f(z) ⊙ mask, what the next layer takes."""
         Ws, bs = arch.weight_views(params), arch.bias_views(params)
         zs, acts = [], [X]
         for layer, W in enumerate(Ws):
@@ -70,8 +73,19 @@ class NumpyEngine:
             if bs:
                 z += bs[layer]
             zs.append(z)
-            acts.append(ACTIVATIONS[arch.activations[layer]].forward(z, arch.leaky_slope))
+            a = ACTIVATIONS[arch.activations[layer]].forward(z, arch.leaky_slope)
+            if masks is not None and masks[layer] is not None:
+                a = a * masks[layer]
+            acts.append(a)
         return zs, acts
+
+    def dropout_masks(self, arch: Architecture, rows: int, seed: int, epoch: int,
+                      batch: int):
+        """The keep scales of one training step (``fastprop.dropout``), per layer."""
+        return [None if rate == 0 else
+                keep_scales(rate, (rows, arch.sizes[layer + 1]), seed, epoch, batch,
+                            layer + 1, arch.dtype)
+                for layer, rate in enumerate(arch.layer_dropout)]
 
     def predict(self, arch, params, X):
         return self.forward(arch, params, X)[1][-1]
@@ -82,8 +96,10 @@ class NumpyEngine:
         return _loss(arch.loss, zs[-1], acts[-1], Y, weights, arch.huber_delta)
 
     # ---------------------------------------------------------------- backward
-    def backward(self, arch: Architecture, params, zs, acts, Y, grad, weights=None):
-        """Fill ``grad`` (flat) with ∂L/∂p and return the deltas δ_l = ∂L/∂z_l."""
+    def backward(self, arch: Architecture, params, zs, acts, Y, grad, weights=None,
+                 masks=None):
+        """Fill ``grad`` (flat) with ∂L/∂p and return the deltas δ_l = ∂L/∂z_l (with
+        dropout ``masks``: δ_{l−1} = (δ_l·W_lᵀ) ⊙ mask ⊙ f′)."""
         Ws = arch.weight_views(params)
         gWs, gbs = arch.weight_views(grad), arch.bias_views(grad)
         delta = _output_delta(arch, zs[-1], acts[-1], Y, weights)
@@ -94,18 +110,28 @@ class NumpyEngine:
                 gbs[layer][...] = delta.sum(axis=0)
             if layer > 0:
                 f = ACTIVATIONS[arch.activations[layer - 1]]
-                f_prime = f.derivative(zs[layer - 1], acts[layer], arch.leaky_slope)
-                delta = (delta @ Ws[layer].T) * f_prime
+                mask = None if masks is None else masks[layer - 1]
+                a = acts[layer] if mask is None else \
+                    f.forward(zs[layer - 1], arch.leaky_slope)  # f(z), before the mask
+                f_prime = f.derivative(zs[layer - 1], a, arch.leaky_slope)
+                delta = delta @ Ws[layer].T
+                if mask is not None:
+                    delta = delta * mask
+                delta = delta * f_prime
                 deltas.insert(0, delta)
         return deltas
 
-    def loss_and_grad(self, arch, params, X, Y, grad, scratch=None, weights=None) -> float:
+    def loss_and_grad(self, arch, params, X, Y, grad, scratch=None, weights=None,
+                      dropout=None) -> float:
         """Loss of the batch at ``params``; ``grad`` receives ∂L/∂p. With ``weights`` (one
-        per row) the loss is the weighted mean Σ w_r·ℓ_r / Σ w_r of the rows' losses.
+        per row) the loss is the weighted mean Σ w_r·ℓ_r / Σ w_r of the rows' losses;
+        with ``dropout`` = (seed, epoch, batch) the step's dropout masks are applied.
         (``scratch``: see ``train``.)"""
-        zs, acts = self.forward(arch, params, X)
+        masks = None if dropout is None or not arch.dropout else \
+            self.dropout_masks(arch, X.shape[0], *dropout)
+        zs, acts = self.forward(arch, params, X, masks)
         loss = _loss(arch.loss, zs[-1], acts[-1], Y, weights, arch.huber_delta)
-        self.backward(arch, params, zs, acts, Y, grad, weights)
+        self.backward(arch, params, zs, acts, Y, grad, weights, masks)
         return loss
 
     # ------------------------------------------------------------------ update
@@ -131,7 +157,7 @@ class NumpyEngine:
 
     def train(self, arch, params, X, Y, *, epochs: int, first_epoch: int, batch_size: int,
               optimizer, seed, losses, backup, backup_valid, stop, scratch=None,
-              weights=None) -> None:
+              weights=None, dropout=None) -> None:
         """Train ``epochs`` epochs; ``losses[e]`` receives epoch e's mean per-sample loss.
 
         Epoch e (counted from ``first_epoch``) visits the samples in
@@ -147,7 +173,9 @@ class NumpyEngine:
         and ``losses[e]`` the weighted mean over the epoch. An exception raised by a
         signal handler (which Python runs between any two bytecodes) leaves the
         parameters of a completed step: the last one whose epoch ``losses`` records, or
-        the step after it. (The compiled engine stops at step boundaries only.)
+        the step after it. (The compiled engine stops at step boundaries only.) With
+        ``dropout`` = (seed, first epoch) each step draws ``fastprop.dropout``'s masks of
+        its epoch (counted from that first epoch) and batch.
         """
         n = X.shape[0]
         grad = np.empty_like(params)
@@ -163,8 +191,10 @@ class NumpyEngine:
                     order[start:start + batch_size]
                 Xb, Yb = X[rows], Y[rows]
                 wb = None if weights is None else weights[rows]
+                step = None if dropout is None else (dropout[0], dropout[1] + e, batch)
                 with np.errstate(over="ignore", invalid="ignore"):  # checked just below
-                    loss = self.loss_and_grad(arch, params, Xb, Yb, grad, weights=wb)
+                    loss = self.loss_and_grad(arch, params, Xb, Yb, grad, weights=wb,
+                                              dropout=step)
                 if not np.isfinite(loss):
                     params[...] = backup
                     raise _diverged(first_epoch + e, batch, "loss")
