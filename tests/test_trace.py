@@ -191,3 +191,29 @@ def test_every_activation_renders():
         net = fp.Network([2, 2, 2], activation=act, loss="mse", output="softmax", seed=0)
         text = str(net.trace([0.5, -1], [0.2, 0.8], lr=0.1))
         assert "δ_C" in text and "softmax" in text
+
+
+@pytest.mark.parametrize("make", [
+    lambda: fp.SGD(0.1, momentum=0.9, nesterov=True), lambda: fp.Adam(0.05, amsgrad=True),
+    lambda: fp.AdamW(0.05), lambda: fp.RMSprop(0.01, centered=True, momentum=0.5),
+    lambda: fp.Adagrad(0.1)])
+def test_an_optimizers_step_is_traced_with_its_state(make, engine):
+    """trace(..., optimizer=opt) shows the step fit would take with that optimizer (a
+    copy steps: opt is unchanged) and its state after it, in the text and the dict."""
+    net = fp.Network([3, 4, 2], loss="mse", seed=0, engine=engine)
+    X, y = np.array([[0.5, -1.0, 2.0]]), np.array([[0.3, -0.2]])
+    opt = make()
+    trace = net.trace(X, y, optimizer=opt)
+    assert opt.t == 0 and not opt.state  # untouched
+    stepped = net.copy()
+    stepped.fit(X, y, epochs=1, batch_size=1, optimizer=make(), shuffle=False)
+    for new, W in zip(trace.new_weights, stepped.weights, strict=True):
+        np.testing.assert_allclose(new, W, rtol=1e-12)
+    names = list(trace.state)
+    assert names and set(names) == set(trace.to_dict()["state"])
+    text = str(trace)
+    assert repr(opt) in text and f"({names[0]} = " in text and "η·∂L" not in text
+    with pytest.raises(TypeError, match="exactly one"):
+        net.trace(X, y, lr=0.1, optimizer=opt)
+    with pytest.raises(TypeError, match="exactly one"):
+        net.trace(X, y)

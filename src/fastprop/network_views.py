@@ -19,19 +19,32 @@ class NetworkViews:
     """Mixed into ``Network``: explanation, pictures, copies, saving and interchange."""
 
     # ----------------------------------------------------------- explanation
-    def trace(self, x, y, lr: float):
+    def trace(self, x, y, lr: float | None = None, *, optimizer=None):
         """One training step on (x, y), computed and not applied: a ``fp.Trace``.
+
+        The step is gradient descent at rate ``lr`` (w − η·∂L/∂w, as the worked examples
+        take it), or one step of ``optimizer`` from its current state (a copy steps; the
+        trace shows its state after the step). Give one of the two.
 
         >>> import fastprop as fp
         >>> ex = fp.examples.get("two-inputs-sigmoid-mse")
         >>> round(ex.network().trace(ex.x, ex.y, lr=ex.lr).loss, 5)
         0.12553
+        >>> t = ex.network().trace(ex.x, ex.y, optimizer=fp.Adam(0.1))
+        >>> sorted(t.state), round(t.edge("AC")["new"], 5)
+        (['exp_avg', 'exp_avg_sq'], 0.6)
         """
+        from .optim import check_optimizer
         from .trace import make_trace
 
-        lr = check_float(lr, "lr", positive=True)
+        if (lr is None) == (optimizer is None):
+            raise TypeError("trace needs lr (gradient descent) or optimizer, exactly one")
+        if optimizer is not None:
+            optimizer = check_optimizer(optimizer)
+        else:
+            lr = check_float(lr, "lr", positive=True)
         X, Y = self._data(x, y, "x", "y")
-        return make_trace(self.arch, self.params, X, Y, lr, repr(self))
+        return make_trace(self.arch, self.params, X, Y, lr, repr(self), optimizer)
 
     def draw(self, path=None, trace=None, ax=None):
         """Draw the network: nodes named as in the trace (A, B, …), edges labelled with

@@ -51,8 +51,16 @@ class Trace:
     ([['A'], ['B'], ['C']], 0.42959)
     """
 
-    def __init__(self, *, arch, description, lr, x, y, zs, acts, deltas, params, grad):
+    def __init__(self, *, arch, description, lr, x, y, zs, acts, deltas, params, grad,
+                 optimizer=None, new_params=None):
         self.arch, self.description, self.lr, self.x, self.y = arch, description, lr, x, y
+        #: The optimizer after the step (a copy), when the step is an optimizer's; its
+        #: state per buffer name: (weight views, bias views) in the network's layout.
+        self.optimizer = optimizer
+        self.state = {} if optimizer is None else {
+            name: ([v.copy() for v in arch.weight_views(buf)],
+                   [v.copy() for v in arch.bias_views(buf)])
+            for name, buf in optimizer.state.items()}
         self.inputs, self.z, self.a, self.deltas = acts[:-1], zs, acts[1:], deltas
         self.y_hat = acts[-1]
         self.loss = _loss(arch.loss, zs[-1], acts[-1], y, param=arch.huber_delta)
@@ -60,9 +68,14 @@ class Trace:
         self.biases = [b.copy() for b in arch.bias_views(params)]
         self.grad_weights = [g.copy() for g in arch.weight_views(grad)]
         self.grad_biases = [g.copy() for g in arch.bias_views(grad)]
-        self.new_weights = [W - lr * g for W, g in
-                            zip(self.weights, self.grad_weights, strict=True)]
-        self.new_biases = [b - lr * g for b, g in zip(self.biases, self.grad_biases, strict=True)]
+        if new_params is not None:  # the optimizer's rule
+            self.new_weights = [W.copy() for W in arch.weight_views(new_params)]
+            self.new_biases = [b.copy() for b in arch.bias_views(new_params)]
+        else:  # gradient descent: w − η·∂L/∂w
+            self.new_weights = [W - lr * g for W, g in
+                                zip(self.weights, self.grad_weights, strict=True)]
+            self.new_biases = [b - lr * g for b, g in
+                               zip(self.biases, self.grad_biases, strict=True)]
         self.dloss_dyhat = _dloss_dyhat(arch.loss, self.y_hat, y, arch.huber_delta)
         self.fprime = [None if ACTIVATIONS[f].derivative is None else
                        ACTIVATIONS[f].derivative(z, a, arch.leaky_slope)
@@ -211,7 +224,11 @@ class Trace:
                 "y": self.y.tolist(), "y_hat": self.y_hat.tolist(), "loss": self.loss,
                 "dloss_dyhat": self.dloss_dyhat.tolist(), "names": self.names,
                 "layers": layers, "nodes": nodes,
-                "edges": {name: self.edge(name) for name in self.edge_positions}}
+                "edges": {name: self.edge(name) for name in self.edge_positions},
+                "optimizer": None if self.optimizer is None else repr(self.optimizer),
+                "state": {name: {"weights": [w.tolist() for w in ws],
+                                 "biases": [b.tolist() for b in bs]}
+                          for name, (ws, bs) in self.state.items()}}
 
 
 _LAYER_KEYS = ("inputs", "z", "a", "fprime", "dloss_da", "deltas", "weights",
@@ -226,9 +243,11 @@ def _dloss_dyhat(loss: str, y_hat, y, param=None):
         return record.dyhat(y_hat, y, param) / (n * k if record.per_output else n)
 
 
-def make_trace(arch, params, X, Y, lr: float, description: str) -> Trace:
-    """One gradient-descent step of the network ``arch`` with parameters ``params`` on
-    the validated batch (X, Y), computed by the reference engine and not applied.
+def make_trace(arch, params, X, Y, lr: float | None, description: str,
+               optimizer=None) -> Trace:
+    """One gradient-descent step (or, given ``optimizer``, one step of its rule from its
+    current state, on a copy) of the network ``arch`` with parameters ``params`` on the
+    validated batch (X, Y), computed by the reference engine and not applied.
 
     ``Network.trace`` calls this after checking its arguments (``ValueError`` or
     ``TypeError`` naming ``x``, ``y`` or ``lr``); ``params`` is copied, never changed.
@@ -250,11 +269,21 @@ def make_trace(arch, params, X, Y, lr: float, description: str) -> Trace:
     >>> round(t.node("F")["a"], 5), round(t.edge("EF")["new"], 5)
     (0.99999, -4.99996)
     """
-    lr = check_float(lr, "lr", positive=True)
     params = params.copy()
     grad = np.zeros_like(params)
     reference = NumpyEngine()
     zs, acts = reference.forward(arch, params, X)
     deltas = reference.backward(arch, params, zs, acts, Y, grad)
+    new_params = None
+    if optimizer is not None:
+        import copy
+
+        optimizer = copy.deepcopy(optimizer)
+        optimizer.bind(arch.n_params, arch.dtype, (arch.sizes, arch.bias))
+        new_params = params.copy()
+        reference.update(optimizer, new_params, grad)
+        lr = optimizer.lr
+    lr = check_float(lr, "lr", positive=True)
     return Trace(arch=arch, description=description, lr=lr, x=X, y=Y, zs=zs, acts=acts,
-                 deltas=deltas, params=params, grad=grad)
+                 deltas=deltas, params=params, grad=grad, optimizer=optimizer,
+                 new_params=new_params)

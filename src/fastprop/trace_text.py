@@ -54,8 +54,9 @@ class _Text:
 
     def header(self) -> None:
         t, names = self.t, self.t.names
-        self.add(f"One training step of {t.description}, learning rate η = {self.f(t.lr)}"
-                 " (computed, not applied)")
+        step = f"learning rate η = {self.f(t.lr)}" if t.optimizer is None else \
+            f"optimizer {t.optimizer!r} at its step {t.optimizer.t}"
+        self.add(f"One training step of {t.description}, {step} (computed, not applied)")
         roles = [f"inputs {span(names[0])}"] + \
             [f"hidden {span(ns)}" for ns in names[1:-1]] + [f"output {span(names[-1])}"]
         src, dst = names[-2][0], names[-1][0]
@@ -110,8 +111,10 @@ class _Text:
             self.add(f"  {loss.note}")
 
     def backward(self) -> None:
-        self.add("", "Backward pass (from the output back; δ = ∂L/∂z, ∂L/∂w = δ·input, "
-                 "w_new = w − η·∂L/∂w)")
+        rule = "w_new = w − η·∂L/∂w" if self.t.optimizer is None else \
+            f"w_new by {self.t.optimizer.kind}'s rule, its state after the step"
+        self.add("", f"Backward pass (from the output back; δ = ∂L/∂z, ∂L/∂w = δ·input, "
+                 f"{rule})")
         for k in range(len(self.t.names) - 1, 0, -1):
             for j, n in enumerate(self.t.names[k]):
                 self.node_delta(k, j, n)
@@ -160,14 +163,25 @@ class _Text:
             num = f" = {self.p(t.deltas[li][0, j])}×{self.p(t.inputs[li][0, i])}" \
                 if self.one else ""
             how = f"δ_{n}·{s}" if self.one else f"Σ δ_{n}·{s} over the batch"
+            if t.optimizer is None:
+                step = f"{e}_new = {e} − η·∂L/∂{e} = {self.f(w)} − {eta}×{self.p(g)} = " \
+                    f"{self.f(new)}"
+            else:
+                step = f"{e}_new = {self.f(new)}   ({self.state(0, li, (i, j))})"
             self.add(f"{pad}{e}: ∂L/∂{e} = {how}{num} = {self.f(g)}",
-                     f"{pad}{' ' * len(e)}  {e}_new = {e} − η·∂L/∂{e} = {self.f(w)} − "
-                     f"{eta}×{self.p(g)} = {self.f(new)}")
+                     f"{pad}{' ' * len(e)}  {step}")
         if t.biases:
             b, g, new = t.biases[li][j], t.grad_biases[li][j], t.new_biases[li][j]
             how = f"δ_{n}" if self.one else f"Σ δ_{n} over the batch"
-            self.add(f"{pad}b_{n}: ∂L/∂b_{n} = {how} = {self.f(g)};  b_{n}_new = "
-                     f"{self.f(b)} − {eta}×{self.p(g)} = {self.f(new)}")
+            step = f"{self.f(b)} − {eta}×{self.p(g)} = {self.f(new)}" \
+                if t.optimizer is None else f"{self.f(new)}   ({self.state(1, li, j)})"
+            self.add(f"{pad}b_{n}: ∂L/∂b_{n} = {how} = {self.f(g)};  b_{n}_new = {step}")
+
+    def state(self, part: int, layer: int, index) -> str:
+        """The optimizer's state of one parameter after the step ("exp_avg = 0.1, …");
+        ``part`` 0: a weight, 1: a bias."""
+        return ", ".join(f"{name} = {self.f(views[part][layer][index])}"
+                         for name, views in self.t.state.items()) or "no state"
 
     def after(self) -> None:
         t = self.t
