@@ -254,30 +254,33 @@ class Network(NetworkViews):
                                               weights, dropout=step)
         return loss, list(self.arch.weight_views(grad)), list(self.arch.bias_views(grad))
 
-    def evaluate(self, X, y=None, *, sample_weight=None) -> dict:
-        """``{"loss": …}`` plus ``"accuracy"`` for classification losses (both weighted
-        means with ``sample_weight``).
+    def evaluate(self, X, y=None, *, sample_weight=None, metrics=()) -> dict:
+        """``{"loss": …}``, ``"accuracy"`` for classification losses (both weighted with
+        ``sample_weight``) and each of ``metrics`` ("f1", "roc_auc", "r2", …, unweighted).
 
         >>> import fastprop as fp
         >>> X, y = fp.data.xor()
         >>> sorted(fp.Network([2, 4, 1], seed=0).evaluate(X, y))
         ['accuracy', 'loss']
         """
+        from .metrics import check_metrics, compute
+
+        names = check_metrics(metrics, self.is_classifier)
         Xv, Y = self._data(X, y)
         weights = _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0])
         with self._guard.reading("evaluate"):
-            return self._scores(Xv, Y, weights)
+            scores = self._scores(Xv, Y, weights)
+            P = self._engine.predict(self.arch, self.params, Xv) if names else None
+        return {**scores, **compute(names, Y, P, self.arch.loss)}
 
     def _scores(self, Xv, Y, weights=None) -> dict:
         """``evaluate`` on validated arrays."""
         y_hat = self._engine.predict(self.arch, self.params, Xv)
         out = {"loss": self._engine.loss(self.arch, self.params, Xv, Y, weights)}
         targets = LOSSES[self.arch.loss].targets
-        if targets == "probability":  # each output a yes/no at 0.5
-            correct = ((y_hat > 0.5) == (Y > 0.5)).all(axis=1)
-            out["accuracy"] = float(np.average(correct, weights=weights))
-        elif targets == "classes":  # the most probable class
-            correct = y_hat.argmax(axis=1) == Y.argmax(axis=1)
+        if targets in ("probability", "classes"):  # a yes/no per output at 0.5; the class
+            correct = ((y_hat > 0.5) == (Y > 0.5)).all(axis=1) if targets == "probability" \
+                else y_hat.argmax(axis=1) == Y.argmax(axis=1)
             out["accuracy"] = float(np.average(correct, weights=weights))
         return out
 
