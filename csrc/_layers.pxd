@@ -141,6 +141,20 @@ cdef inline void _softmax_jacobian(const floating* a, floating* delta, Py_ssize_
             delta[i * k + j] = a[i * k + j] * (g - dot)
 
 
+cdef inline double _weight_sum(const floating* rw, Py_ssize_t rows, floating* delta,
+                               Py_ssize_t k) noexcept nogil:
+    """Σ_r w_r, in order in float64; when every row weighs 0 the batch has no loss and
+    no gradient (not 0/0): δ (when wanted) is set to 0."""
+    cdef double sw = 0
+    cdef Py_ssize_t i
+    for i in range(rows):
+        sw += rw[i]
+    if sw == 0 and delta != NULL:
+        for i in range(rows * k):
+            delta[i] = 0
+    return sw
+
+
 cdef inline double _pointwise(int loss, double z, double a, double y, double param,
                               double* g) noexcept nogil:
     """One output's loss ℓ of mae, huber or poisson, and g = ∂ℓ/∂ŷ (∂ℓ/∂z for poisson,
@@ -175,13 +189,8 @@ cdef inline double _pointwise_loss_delta(int loss, int out_act, const floating* 
     cdef double total = 0, row, g, sw = rows
     cdef floating c
     if rw != NULL:
-        sw = 0
-        for i in range(rows):
-            sw += rw[i]
-        if sw == 0:  # every row weighs 0: no loss, no gradient (not 0/0)
-            if delta != NULL:
-                for i in range(rows * k):
-                    delta[i] = 0
+        sw = _weight_sum(rw, rows, delta, k)
+        if sw == 0:
             return 0
     for i in range(rows):
         row = 0
@@ -262,14 +271,10 @@ cdef inline double _weighted_loss_delta(int loss, int out_act, const floating* z
     """``output_loss_delta`` with row weights: L = Σ_r w_r·ℓ_r / Σ_r w_r, where ℓ_r is row
     r's loss (mean over its k outputs for mse and bce), and δ_r = w_r·(δ of ℓ_r)/Σ w."""
     cdef Py_ssize_t i, j
-    cdef double total = 0, row, d, sw = 0
+    cdef double total = 0, row, d
     cdef floating c
-    for i in range(rows):
-        sw += rw[i]
-    if sw == 0:  # every row weighs 0: no loss, no gradient (not 0/0)
-        if delta != NULL:
-            for i in range(rows * k):
-                delta[i] = 0
+    cdef double sw = _weight_sum(rw, rows, delta, k)
+    if sw == 0:
         return 0
     for i in range(rows):
         row = 0

@@ -13,6 +13,11 @@ from libc.math cimport pow, sqrt, sqrtf
 from cython cimport floating
 
 
+cdef inline floating _decayed(floating g, floating p, floating wd) noexcept nogil:
+    """The gradient with L2 weight decay: g + wd·p (g itself when wd = 0)."""
+    return g + wd * p if wd != 0 else g
+
+
 cdef inline int sgd_update(Py_ssize_t n, const floating* cur, floating* nxt,
                                 const floating* grad, floating* velocity, double lr_,
                                 double momentum_, bint nesterov,
@@ -25,9 +30,7 @@ cdef inline int sgd_update(Py_ssize_t n, const floating* cur, floating* nxt,
     cdef Py_ssize_t i
     for i in range(n):
         p = cur[i]
-        g = grad[i]
-        if wd != 0:
-            g = g + wd * p
+        g = _decayed(grad[i], p, wd)
         if mu != 0:
             v = velocity[i] * mu
             v = v + g
@@ -104,9 +107,7 @@ cdef inline int rmsprop_update(Py_ssize_t n, const floating* cur, floating* nxt,
     cdef Py_ssize_t i
     for i in range(n):
         p = cur[i]
-        g = grad[i]
-        if wd != 0:
-            g = g + wd * p
+        g = _decayed(grad[i], p, wd)
         si = square_avg[i] * alpha
         si = si + c * g * g
         square_avg[i] = si
@@ -142,9 +143,7 @@ cdef inline int adagrad_update(Py_ssize_t n, const floating* cur, floating* nxt,
     cdef Py_ssize_t i
     for i in range(n):
         p = cur[i]
-        g = grad[i]
-        if wd != 0:
-            g = g + wd * p
+        g = _decayed(grad[i], p, wd)
         si = total[i] + g * g
         total[i] = si
         p = p - clr * (g / (_sqrt(si) + eps))
