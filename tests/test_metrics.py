@@ -88,3 +88,7 @@ def test_bad_metrics_are_named():
     with pytest.raises(ValueError, match="'f1' needs a classification loss"):
         reg.evaluate(X, y, metrics=["f1"])
     assert set(reg.evaluate(X, y, metrics=["r2", "rmse"])) == {"loss", "r2", "rmse"}
+    with pytest.raises(TypeError, match="metrics must be a list of metric names"):
+        net.evaluate(X, y, metrics=5)
+    with pytest.raises(TypeError, match="metric names"):
+        net.evaluate(X, y, metrics=[len])

@@ -144,7 +144,11 @@ def check_metrics(metrics, classification: bool) -> list[str]:
     """
     if isinstance(metrics, str):
         metrics = [metrics]
+    if not hasattr(metrics, "__iter__"):
+        raise TypeError(f"metrics must be a list of metric names, got {metrics!r}")
     names = list(metrics)
+    if not all(isinstance(name, str) for name in names):
+        raise TypeError(f"metrics must be metric names (str), got {names!r}")
     for name in names:
         if name not in METRICS:
             raise ValueError(f"metrics: {name!r} is not a metric; expected some of "
