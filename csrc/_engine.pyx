@@ -71,6 +71,8 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
         cur = backup
         prev = params
     for e in range(job.epochs):
+        if job.lrs != NULL:  # the schedule's rate of this epoch
+            job.lr = job.lrs[e]
         if job.shuffle:
             fill_epoch_order(job.order, job.n, job.seed, job.first_epoch + e, job.keys)
         total = 0
@@ -290,14 +292,16 @@ def sgd_step(params, grad, double lr):
 
 def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batch_size,
           optimizer, seed, losses, backup, backup_valid, stop, scratch=None, weights=None,
-          dropout=None):
+          dropout=None, lrs=None, double clip_norm=0, double clip_value=0):
     """Run ``epochs`` epochs without the GIL (see ``NumpyEngine.train`` for the contract).
 
     ``scratch`` (a dict owned by the network, or None) keeps the workspace, gradient and
     shuffle buffers between calls. With ``weights`` (one per sample, the parameters'
     dtype; else None) each batch's loss is the weighted mean over its rows and the
     epoch's loss the weighted mean over the epoch. ``dropout`` = (seed, first epoch)
-    draws ``fastprop.dropout``'s masks at every step (None: no dropout).
+    draws ``fastprop.dropout``'s masks at every step (None: no dropout). ``lrs`` (float64,
+    one per epoch, or None: the optimizer's rate throughout) is each epoch's learning
+    rate; ``clip_norm`` and ``clip_value`` (> 0; 0: off) clip every step's gradient.
 
     Returns ``(status, epoch, batch)``: status a ``fastprop._codes.Status`` (DONE,
     STOPPED by the flag, DIVERGED_LOSS or DIVERGED_UPDATE: epoch and batch say where).
@@ -328,6 +332,13 @@ def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batc
     if losses.shape[0] < epochs:
         raise ValueError("losses is shorter than epochs")
     job.stop = <volatile char*>_data(stop, "stop", cnp.NPY_INT8, 1)
+    if lrs is not None:
+        if lrs.shape[0] < epochs or not (np.isfinite(lrs[:epochs]) & (lrs[:epochs] > 0)).all():
+            raise ValueError("lrs must hold a positive rate for every epoch")
+        job.lrs = <const double*>_data(lrs, "lrs", cnp.NPY_FLOAT64, -1)
+    if not (clip_norm >= 0 and clip_value >= 0):
+        raise ValueError("clip_norm and clip_value must be >= 0")
+    job.clip_norm, job.clip_value = clip_norm, clip_value
     job.fail_epoch = job.fail_batch = -1
     pending_start(&job.pending)
     job.weights = _data(weights, "weights", t, n) if weights is not None else NULL

@@ -4,7 +4,7 @@ epoch drivers (``_engine.pyx``, ``_sklearn_epoch.pyx``) run. Everything here run
 without the GIL and trusts its arguments: the drivers check them (``_checks.pxd``).
 """
 
-from libc.math cimport isfinite
+from libc.math cimport isfinite, sqrt
 from libc.string cimport memcpy
 from libc.stdint cimport int64_t, uint64_t
 from cython cimport floating
@@ -12,6 +12,7 @@ from cython cimport floating
 from _codes cimport ADAGRAD, ADAM, ADAMW, DIVERGED_LOSS, DIVERGED_UPDATE, DONE, PY_ERROR
 from _codes cimport RMSPROP, SGD, STOPPED
 from _activations cimport activate, times_derivative
+from _blas cimport dot
 from _layers cimport dense_backward, dense_forward, output_loss_delta
 from _optim cimport adagrad_update, adam_update, rmsprop_update, sgd_update
 from _order cimport FASTPROP_DROPOUT_SALT, FASTPROP_GAMMA, KeyIndex, mix64
@@ -64,6 +65,9 @@ ctypedef struct Job:            # everything train() needs, prepared with the GI
     void* grad
     int optimizer               # OptimizerCode
     double lr, weight_decay
+    const double* lrs           # the learning rate of each epoch of the call, or NULL
+    double clip_norm            # > 0: the gradient scaled to global L2 norm ≤ clip_norm
+    double clip_value           # > 0: each gradient component clamped to [−v, v]
     double hyper[MAX_HYPER]     # the optimizer's other kernel arguments, in its order
     void* state[MAX_STATE]      # its state buffers (flat, like params), in its order
     long t
@@ -259,16 +263,39 @@ cdef inline int update(Job* job, const floating* cur, floating* nxt, Py_ssize_t 
     return 1  # no such optimizer (``_fill_optimizer`` refuses it): nothing is applied
 
 
+cdef inline void clamp_values(floating* g, Py_ssize_t n, double limit) noexcept nogil:
+    """g_i ← min(max(g_i, −v), v) (``torch.nn.utils.clip_grad_value_``); a NaN stays NaN,
+    so divergence is still seen."""
+    cdef floating v = <floating>limit
+    cdef Py_ssize_t i
+    for i in range(n):
+        if g[i] > v:
+            g[i] = v
+        elif g[i] < -v:
+            g[i] = -v
+
+
+cdef inline void scale_values(floating* g, Py_ssize_t n, floating c) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        g[i] = g[i] * c
+
+
 cdef inline int train_step(Job* job, const floating* cur, floating* nxt, const floating* x,
                            const floating* y, const floating* rw, Py_ssize_t rows,
                            double* loss) noexcept nogil:
     """One step: forward, loss, then backward layer by layer, each layer's parameters
     updated (into ``nxt``) as soon as its gradient is known, while that gradient is
-    still in cache. Returns 0, DIVERGED_LOSS (nothing updated) or DIVERGED_UPDATE."""
+    still in cache (with ``clip_value``, clamped first). With ``clip_norm`` the whole
+    gradient comes first: ‖g‖ = √Σ_l ‖g_l‖² (each layer's sum of squares taken while it
+    is in cache), g ← g·c/(‖g‖ + 10⁻⁶) when that factor is below 1, as PyTorch's
+    ``clip_grad_norm_``, then the values clamped, then one update. Returns 0,
+    DIVERGED_LOSS (nothing updated) or DIVERGED_UPDATE."""
     cdef const Net* net = &job.net
     cdef floating* grad = <floating*>job.grad
     cdef floating* delta = <floating*>job.work.base + job.work.d0
     cdef Py_ssize_t l, end = job.n_params
+    cdef double squares = 0, factor
     cdef int bad = 0
     loss[0] = forward_loss(net, cur, x, y, rw, rows, &job.work)
     if not isfinite(loss[0]):
@@ -276,6 +303,18 @@ cdef inline int train_step(Job* job, const floating* cur, floating* nxt, const f
     job.t += 1
     for l in range(net.n_layers - 1, -1, -1):
         delta = backward_layer(net, l, cur, x, rows, &job.work, delta, grad)
-        bad |= update(job, cur, nxt, net.w_off[l], end)
+        if job.clip_norm > 0:
+            squares += dot(end - net.w_off[l], grad + net.w_off[l], grad + net.w_off[l])
+        else:
+            if job.clip_value > 0:
+                clamp_values(grad + net.w_off[l], end - net.w_off[l], job.clip_value)
+            bad |= update(job, cur, nxt, net.w_off[l], end)
         end = net.w_off[l]
+    if job.clip_norm > 0:
+        factor = job.clip_norm / (<floating>sqrt(squares) + 1e-6)
+        if <floating>factor < 1:
+            scale_values(grad, job.n_params, <floating>factor)
+        if job.clip_value > 0:
+            clamp_values(grad, job.n_params, job.clip_value)
+        bad = update(job, cur, nxt, 0, job.n_params)
     return DIVERGED_UPDATE if bad else 0

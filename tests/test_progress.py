@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 import fastprop as fp
+from fastprop._progress import postfix as _postfix
+from fastprop._progress import progress_bar as _progress_bar
 from fastprop.history import History
-from fastprop.training import _postfix, _progress_bar
 
 
 @pytest.fixture(scope="module")

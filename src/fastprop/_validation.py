@@ -35,7 +35,8 @@ def check_int(value, name: str, minimum: int | None = None) -> int:
     return value
 
 
-def check_float(value, name: str, *, positive=False, non_negative=False, below=None) -> float:
+def check_float(value, name: str, *, positive=False, non_negative=False, below=None,
+                at_most=None) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
     value = float(value)
@@ -47,6 +48,8 @@ def check_float(value, name: str, *, positive=False, non_negative=False, below=N
         raise ValueError(f"{name} must be >= 0, got {value}")
     if below is not None and not value < below:
         raise ValueError(f"{name} must be < {below}, got {value}")
+    if at_most is not None and not value <= at_most:
+        raise ValueError(f"{name} must be <= {at_most}, got {value}")
     return value
 
 

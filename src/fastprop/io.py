@@ -1,13 +1,17 @@
 """Saving and loading networks: a versioned ``.npz`` (arrays + JSON metadata), never pickle.
 
-File layout (format version 1)::
+File layout (format version 2; version 1, the same without an optimizer, still reads)::
 
-    metadata.npy   0-d unicode array: JSON {"format": "fastprop", "format_version": 1,
+    metadata.npy   0-d unicode array: JSON {"format": "fastprop", "format_version": 2,
                    "fastprop_version", "sizes", "activations", "loss", "bias", "dtype",
                    "leaky_slope", "huber_delta" (optional, 1.0 when absent), "dropout"
                    (optional: one rate per hidden layer, [] for none), "n_params",
-                   "engine", "seed", "effective_seed", "epochs_trained"}
+                   "engine", "seed", "effective_seed", "epochs_trained", "optimizer"
+                   (optional: {"kind", "config", "t", "epochs", "state": [names]})}
     params.npy     the flat parameter buffer (n_params,) in the network's dtype
+    optimizer.<name>.npy   each optimizer state buffer (n_params,), same dtype
+
+A file is written as version 1 when it holds no optimizer, so older fastprop reads it.
 
 ``write_model`` writes atomically (``fastprop._files.atomic_write``): a crash mid-save
 leaves any old file intact. ``read_model`` checks every member's header against the
@@ -25,7 +29,8 @@ import numpy as np
 from ._version import __version__
 
 FORMAT = "fastprop"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READS_VERSIONS = (1, 2)
 
 
 class ModelFileError(ValueError):
@@ -44,10 +49,11 @@ class ModelFileError(ValueError):
     """
 
 
-def write_model(path, meta: dict, params: np.ndarray) -> None:
+def write_model(path, meta: dict, params: np.ndarray, optimizer: dict | None = None) -> None:
     """Write a model's metadata (JSON-ready) and flat parameters to ``path`` (a ``.npz``
     file), atomically and without ever destroying a good file (``fastprop._files``); the
-    format fields are added here. Non-finite parameters are refused (``ModelFileError``:
+    format fields are added here. ``optimizer`` is an ``Optimizer.state_dict()`` (or
+    None). Non-finite parameters or optimizer state are refused (``ModelFileError``:
     such a file could not be loaded), and so is a path that is not a regular file.
 
     Examples
@@ -67,10 +73,18 @@ def write_model(path, meta: dict, params: np.ndarray) -> None:
         raise ModelFileError(
             f"not saved: the parameters hold NaN or infinity (first at index {bad}); "
             f"{os.fspath(path)!r} is left as it was")
-    meta = dict(meta, format=FORMAT, format_version=FORMAT_VERSION,
-                fastprop_version=__version__)
+    arrays = {"params": params}
+    meta = dict(meta, format=FORMAT, format_version=1, fastprop_version=__version__)
+    if optimizer is not None:
+        state = optimizer["state"]
+        if not all(np.isfinite(buffer).all() for buffer in state.values()):
+            raise ModelFileError(f"not saved: the optimizer's state holds NaN or infinity; "
+                                 f"{os.fspath(path)!r} is left as it was")
+        meta["optimizer"] = dict(optimizer, state=sorted(state))
+        meta["format_version"] = FORMAT_VERSION
+        arrays.update((f"optimizer.{name}", state[name]) for name in sorted(state))
     text = np.array(json.dumps(meta))
-    atomic_write(path, lambda fh: np.savez(fh, metadata=text, params=params))
+    atomic_write(path, lambda fh: np.savez(fh, metadata=text, **arrays))
 
 
 def read_model(path):
@@ -110,7 +124,7 @@ def read_model(path):
                 f"{path}: not a readable fastprop model file (not an .npz archive)")
         with zipfile.ZipFile(path) as archive:
             members = {info.filename: info for info in archive.infolist()}
-            if set(members) != {"metadata.npy", "params.npy"}:
+            if "metadata.npy" not in members:
                 names = sorted(name.removesuffix(".npy") for name in members)
                 raise ModelFileError(f"{path}: not a fastprop model (arrays {names})")
             raw = _member(archive, members["metadata.npy"], path, "metadata",
@@ -118,19 +132,30 @@ def read_model(path):
                           "a JSON string", MAX_METADATA_BYTES)
             meta = _parse_metadata(raw, path)
             arch = _architecture(meta, path)
-            params = _member(archive, members["params.npy"], path, "params",
-                             lambda dtype, shape: dtype.kind == "f" and
-                             dtype.itemsize == arch.dtype.itemsize and
-                             shape == (arch.n_params,),
-                             f"{arch.n_params} {arch.dtype} values", arch.n_params *
-                             arch.dtype.itemsize)
+            state = _optimizer_names(meta, path)
+            expected = {"metadata.npy", "params.npy"} | {f"optimizer.{n}.npy" for n in state}
+            if set(members) != expected:
+                names = sorted(name.removesuffix(".npy") for name in members)
+                raise ModelFileError(f"{path}: not a fastprop model (arrays {names})")
+
+            def flat(name):  # a member of n_params values of the network's dtype
+                return _member(archive, members[f"{name}.npy"], path, name,
+                               lambda dtype, shape: dtype.kind == "f" and
+                               dtype.itemsize == arch.dtype.itemsize and
+                               shape == (arch.n_params,),
+                               f"{arch.n_params} {arch.dtype} values",
+                               arch.n_params * arch.dtype.itemsize).astype(arch.dtype)
+
+            params = flat("params")
+            if "optimizer" in meta:
+                meta["optimizer"]["state"] = {n: flat(f"optimizer.{n}") for n in state}
     except ModelFileError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError,
             RuntimeError, RecursionError, MemoryError, OverflowError, TypeError,
             NotImplementedError) as exc:
         raise ModelFileError(f"{path}: not a readable fastprop model file ({exc})") from None
-    params = params.astype(arch.dtype)  # native byte order, a copy of its own
+    # (flat: native byte order, a copy of its own)
     if not np.isfinite(params).all():
         raise ModelFileError(f"{path}: params contain NaN or infinity")
     return arch, meta, params
@@ -164,6 +189,19 @@ def _member(archive, info, path, name, expected, described, max_bytes):
     if len(data) != n_bytes:
         raise ModelFileError(f"{path}: {name} is truncated")
     return np.frombuffer(data, dtype=dtype).reshape(shape)
+
+
+def _optimizer_names(meta: dict, path) -> list[str]:
+    """The optimizer state buffers the metadata lists ([] without an optimizer); its
+    other fields are checked when the optimizer is rebuilt (``from_state_dict``)."""
+    if "optimizer" not in meta:
+        return []
+    saved = meta["optimizer"]
+    if not isinstance(saved, dict) or not isinstance(saved.get("config"), dict) or \
+            not isinstance(saved.get("state"), list) or \
+            not all(isinstance(n, str) and n.isidentifier() for n in saved["state"]):
+        raise ModelFileError(f"{path}: metadata field 'optimizer' is invalid")
+    return list(saved["state"])
 
 
 def _architecture(meta: dict, path):
@@ -204,10 +242,10 @@ def _parse_metadata(raw, path) -> dict:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a fastprop model file")
     version = meta.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in READS_VERSIONS or isinstance(version, bool):
         raise ModelFileError(
             f"{path}: format version {version!r} is not supported (this fastprop reads "
-            f"version {FORMAT_VERSION}); upgrade fastprop to read it"
+            f"versions {', '.join(map(str, READS_VERSIONS))}); upgrade fastprop to read it"
         )
     kinds: dict[str, type | tuple[type, ...]] = {
         "sizes": list, "activations": list, "loss": str, "bias": bool, "dtype": str,

@@ -165,3 +165,27 @@ def compute(names: list[str], Y: np.ndarray, P, loss: str) -> dict[str, float]:
 
     multiclass = LOSSES[loss].targets == "classes"
     return {name: METRICS[name].compute(Y, P, multiclass) for name in names}
+
+
+def scores(Y: np.ndarray, P: np.ndarray, loss: str, names=(), loss_value=None,
+           weights=None) -> dict[str, float]:
+    """What ``Network.evaluate`` reports: ``{"loss": loss_value}`` (when given) and, for
+    a classification loss, ``"accuracy"`` weighted by ``weights`` (the share of rows
+    whose every 0/1 output, or whose class, is predicted right), then the metrics
+    ``names`` (unweighted).
+
+    >>> Y, P = np.array([[1.0], [0.0]]), np.array([[0.9], [0.7]])
+    >>> scores(Y, P, "bce", ["f1"], loss_value=0.5)
+    {'loss': 0.5, 'accuracy': 0.5, 'f1': 0.6666666666666666}
+    """
+    from .losses import LOSSES
+
+    out = {}
+    if loss_value is not None:
+        out["loss"] = loss_value
+        targets = LOSSES[loss].targets
+        if targets in ("probability", "classes"):
+            correct = ((P > 0.5) == (Y > 0.5)).all(axis=1) if targets == "probability" \
+                else P.argmax(axis=1) == Y.argmax(axis=1)
+            out["accuracy"] = float(np.average(correct, weights=weights))
+    return {**out, **compute(list(names), Y, P, loss)}

@@ -20,7 +20,6 @@ from ._validation import (
     check_bool,
     check_dtype,
     check_float,
-    check_int,
     check_layer_arrays,
     check_seed,
     check_sizes,
@@ -34,9 +33,8 @@ from .history import History
 from .initializers import check_init, initialize
 from .losses import LOSSES, check_loss, check_output_for_loss
 from .network_views import NetworkViews
-from .optim import SGD, check_optimizer
 from .shuffle import random_seed
-from .training import check_progress, run_fit
+from .training import check_fit_settings, run_fit
 
 
 class Network(NetworkViews):
@@ -118,6 +116,8 @@ class Network(NetworkViews):
         self._guard = Guard()
         self._scratch: dict = {}  # training buffers kept between calls (see fit's Notes)
         self.history: History | None = None
+        #: The optimizer of the last ``fit`` (its state where training stopped), or None.
+        self.optimizer = None
         #: The column names of the DataFrame it was fitted on (scikit-learn's name), or
         #: None; a DataFrame given later must have the same columns in the same order.
         self.feature_names_in_: list[str] | None = None
@@ -263,26 +263,21 @@ class Network(NetworkViews):
         >>> sorted(fp.Network([2, 4, 1], seed=0).evaluate(X, y))
         ['accuracy', 'loss']
         """
-        from .metrics import check_metrics, compute
+        from .metrics import check_metrics
 
         names = check_metrics(metrics, self.is_classifier)
         Xv, Y = self._data(X, y)
         weights = _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0])
         with self._guard.reading("evaluate"):
-            scores = self._scores(Xv, Y, weights)
-            P = self._engine.predict(self.arch, self.params, Xv) if names else None
-        return {**scores, **compute(names, Y, P, self.arch.loss)}
+            return self._scores(Xv, Y, names, weights=weights)
 
-    def _scores(self, Xv, Y, weights=None) -> dict:
-        """``evaluate`` on validated arrays."""
+    def _scores(self, Xv, Y, metrics=(), loss: bool = True, weights=None) -> dict:
+        """``evaluate`` on validated arrays (the loss and accuracy only with ``loss``)."""
+        from .metrics import scores
+
         y_hat = self._engine.predict(self.arch, self.params, Xv)
-        out = {"loss": self._engine.loss(self.arch, self.params, Xv, Y, weights)}
-        targets = LOSSES[self.arch.loss].targets
-        if targets in ("probability", "classes"):  # a yes/no per output at 0.5; the class
-            correct = ((y_hat > 0.5) == (Y > 0.5)).all(axis=1) if targets == "probability" \
-                else y_hat.argmax(axis=1) == Y.argmax(axis=1)
-            out["accuracy"] = float(np.average(correct, weights=weights))
-        return out
+        value = self._engine.loss(self.arch, self.params, Xv, Y, weights) if loss else None
+        return scores(Y, y_hat, self.arch.loss, metrics, value, weights)
 
     # -------------------------------------------------------------- training
     def step(self, X, y, lr: float) -> float:
@@ -315,28 +310,28 @@ class Network(NetworkViews):
     def fit(self, X, y=None, *, epochs: int = 10, batch_size: int = 32,
             lr: float | None = None, optimizer=None, shuffle: bool = True,
             seed: int | None = None, validation_data=None, progress: bool | str = False,
-            sample_weight=None, class_weight=None) -> History:
+            sample_weight=None, class_weight=None, lr_schedule=None,
+            clip_norm: float | None = None, clip_value: float | None = None,
+            callbacks=None, metrics=()) -> History:
         """Train by mini-batch gradient descent; return the per-epoch History.
 
         Parameters
         ----------
         X, y : array-like, or a ``fp.Dataset`` as X (then y is omitted)
         epochs : int, default 10
-        batch_size : int, default 32
-            The last partial batch of an epoch is kept.
+        batch_size : int, default 32 (an epoch's last partial batch is kept)
         lr : float, optional
             Plain SGD with this learning rate (default 0.01 when no optimizer is given).
         optimizer : fp.SGD, fp.Adam, fp.AdamW, fp.RMSprop or fp.Adagrad, optional
-            Its state carries over between ``fit`` calls.
+            Its state carries over between ``fit`` calls; ``fit`` keeps the one it used
+            as ``net.optimizer`` (``net.save`` stores it, so training resumes exactly).
         shuffle : bool, default True
             Visit the samples in a new order each epoch (``fastprop.shuffle``).
         seed : int, optional
             Seed of the epoch orders (epochs counted from 0 in this call); by default the
             network's seed, epochs counted over all its ``fit`` calls.
-        validation_data : (X, y) or Dataset, optional
-            Evaluated after every epoch into ``history.val_loss``/``val_accuracy``.
-        progress : bool or "auto", default False
-            Show a tqdm progress bar over epochs ("auto": only on a terminal).
+        validation_data : (X, y) or Dataset, optional (scored after every epoch)
+        progress : bool or "auto", default False (a bar over epochs; auto: on a terminal)
         sample_weight : array-like of shape (n_samples,), optional
             A weight ≥ 0 per sample: each batch's loss (and so its gradient) is the
             weighted mean Σ w·ℓ / Σ w over its samples, and ``history.loss`` the weighted
@@ -345,13 +340,23 @@ class Network(NetworkViews):
         class_weight : "balanced" or dict, optional
             Weights by class, as scikit-learn's ``compute_sample_weight(class_weight,
             y)`` gives them, times ``sample_weight`` (``fastprop._class_weight``).
+        lr_schedule : a ``fastprop.schedules`` schedule, optional
+            Epoch e trains at ``lr_schedule.rate(optimizer.epochs + e, optimizer.lr, n)``,
+            as PyTorch's schedulers stepped after each epoch; ``history.lr`` records it.
+        clip_norm, clip_value : float > 0, optional
+            Clip each step's gradient to this global L2 norm (PyTorch's
+            ``clip_grad_norm_``), then each component to [−v, v] (``clip_grad_value_``).
+        callbacks : list of ``fastprop.callbacks.Callback``, optional (after each epoch)
+        metrics : list of str, optional
+            ``fastprop.metrics`` names computed after every epoch on the training data
+            and on ``validation_data`` (``val_<name>``), into ``history`` and the logs.
 
         Notes
         -----
-        The network keeps its training buffers (gradient, the parameters before the last
-        step, the compiled engine's workspace for one batch) between ``fit`` calls, so
-        that repeated calls touch no fresh memory: about twice the parameters' size plus
-        ``batch_size`` × the layer widths. Copies and pickles do not carry them.
+        The network keeps its training buffers (gradient, parameters before the last
+        step, one batch's workspace: twice the parameters plus ``batch_size`` × the
+        widths) between calls, so repeated calls touch no fresh memory (copies and
+        pickles do not carry them).
 
         Examples
         --------
@@ -362,37 +367,32 @@ class Network(NetworkViews):
         >>> len(history.loss)
         5
         """
-        epochs = check_int(epochs, "epochs", minimum=0)
-        batch_size = check_int(batch_size, "batch_size", minimum=1)
-        shuffle = check_bool(shuffle, "shuffle")
-        seed = check_seed(seed)
-        if optimizer is not None and lr is not None:
-            raise TypeError("give lr or optimizer, not both (the optimizer has its own lr)")
-        optimizer = SGD(0.01 if lr is None else lr) if optimizer is None else \
-            check_optimizer(optimizer)
+        fs = check_fit_settings(
+            epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
+            shuffle=shuffle, seed=seed, progress=progress, lr_schedule=lr_schedule,
+            clip_norm=clip_norm, clip_value=clip_value, callbacks=callbacks,
+            metrics=metrics, classification=self.is_classifier)
         Xv, Y = self._data(X, y)
-        batch_size = min(batch_size, Xv.shape[0])  # (larger: one batch of every row)
         weights = _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0])
         by_class = class_sample_weights(class_weight, Y, self.arch.loss)
         if by_class is not None:  # (scikit-learn's rule: sample weight × class weight)
             weights = by_class.astype(self.dtype) if weights is None else weights * by_class
         validation = _inputs.validation(self.arch, validation_data)
-        progress = check_progress(progress)
-        optimizer.bind(self.n_params, self.dtype, (self.sizes, self.bias))
+        history = History(validation=validation is not None,
+                          classification=self.is_classifier, metrics=fs.metrics)
+        fs.check_with(self, Xv.shape[0], history.logged())
         # the shuffle's and dropout's seed and first epoch (fastprop.shuffle, .dropout)
-        drop_first = 0 if seed is not None else self._epochs_trained
-        drop_seed = seed if seed is not None else self._seed
+        drop_first = 0 if fs.seed is not None else self._epochs_trained
+        drop_seed = fs.seed if fs.seed is not None else self._seed
         dropout = (drop_seed, drop_first) if self.arch.dropout else None
-        seed, first_epoch = (drop_seed, drop_first) if shuffle else (None, 0)
+        seed, first_epoch = (drop_seed, drop_first) if fs.shuffle else (None, 0)
         with self._guard.training("fit", self._scratch) as scratch:
-            history = self.history = History(validation=validation is not None,
-                                             classification=self.is_classifier)
+            self.history, self.optimizer = history, fs.optimizer
             try:
-                run_fit(self._engine, self.arch, self.params, Xv, Y, history, epochs=epochs,
-                        batch_size=batch_size, optimizer=optimizer, seed=seed,
-                        first_epoch=first_epoch, validation=validation,
-                        evaluate=self._scores, progress=progress, scratch=scratch,
-                        weights=weights, dropout=dropout)
+                run_fit(self._engine, self.arch, self.params, Xv, Y, history, fs,
+                        seed=seed, first_epoch=first_epoch, validation=validation,
+                        evaluate=self._scores, scratch=scratch, weights=weights,
+                        dropout=dropout, net=self)
             finally:
                 self._epochs_trained += len(history.loss)
                 if hasattr(X, "columns") and self.feature_names_in_ is None:  # a DataFrame

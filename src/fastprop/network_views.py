@@ -165,7 +165,9 @@ class NetworkViews:
 
     def save(self, path) -> None:
         """Write the network to a versioned ``.npz`` file, atomically (``fp.load`` reads
-        it; the format is ``fastprop.io``'s).
+        it; the format is ``fastprop.io``'s), with the optimizer of its last ``fit`` where
+        it stands (state, step and epoch counts), so ``fp.load(path).optimizer`` resumes
+        the training exactly.
 
         Examples
         --------
@@ -177,7 +179,9 @@ class NetworkViews:
         """
         from .io import write_model
 
-        write_model(path, self.metadata(), self.params)
+        optimizer = getattr(self, "optimizer", None)
+        write_model(path, self.metadata(), self.params,
+                    None if optimizer is None else optimizer.state_dict())
 
     def metadata(self) -> dict:
         """What ``save`` writes beside the parameters (JSON-ready): the architecture,
@@ -207,6 +211,11 @@ class NetworkViews:
             raise ValueError("inconsistent architecture")
         net.params[...] = params
         net._seed, net._epochs_trained = meta["effective_seed"], meta["epochs_trained"]
+        if "optimizer" in meta:
+            from .optim import from_state_dict
+
+            net.optimizer = from_state_dict(meta["optimizer"], arch.n_params, arch.dtype,
+                                            (arch.sizes, arch.bias))
         names = meta.get("feature_names")
         if names is not None:
             if not isinstance(names, list) or len(names) != arch.sizes[0] or \
@@ -226,6 +235,7 @@ class NetworkViews:
     def __setstate__(self, state):
         engine = state.pop("_engine_name")
         self.__dict__.update(state)
+        self.__dict__.setdefault("optimizer", None)  # (pickled before it was kept)
         self._engine = _get_engine(engine)
         self._guard = _Guard()
         self._scratch = {}

@@ -157,7 +157,7 @@ class NumpyEngine:
 
     def train(self, arch, params, X, Y, *, epochs: int, first_epoch: int, batch_size: int,
               optimizer, seed, losses, backup, backup_valid, stop, scratch=None,
-              weights=None, dropout=None) -> None:
+              weights=None, dropout=None, lrs=None, clip_norm=0.0, clip_value=0.0) -> None:
         """Train ``epochs`` epochs; ``losses[e]`` receives epoch e's mean per-sample loss.
 
         Epoch e (counted from ``first_epoch``) visits the samples in
@@ -175,39 +175,81 @@ class NumpyEngine:
         parameters of a completed step: the last one whose epoch ``losses`` records, or
         the step after it. (The compiled engine stops at step boundaries only.) With
         ``dropout`` = (seed, first epoch) each step draws ``fastprop.dropout``'s masks of
-        its epoch (counted from that first epoch) and batch.
+        its epoch (counted from that first epoch) and batch. ``lrs`` (one per epoch, or
+        None: the optimizer's own rate) is each epoch's learning rate; ``clip_norm`` and
+        ``clip_value`` (> 0; 0: off) clip each step's gradient (``clip_gradient``).
         """
-        n = X.shape[0]
         grad = np.empty_like(params)
         if not backup_valid:
             backup[...] = params
-        for e in range(epochs):
-            order = None if seed is None else self.epoch_order(n, seed, first_epoch + e)
-            total = total_weight = 0.0
-            for batch, start in enumerate(range(0, n, batch_size)):
+        base_lr = optimizer.lr
+        try:
+            for e in range(epochs):
+                if lrs is not None:  # the schedule's rate of this epoch (0 allowed here)
+                    object.__setattr__(optimizer, "lr", float(lrs[e]))
+                self._epoch(arch, params, X, Y, grad, e, batch_size=batch_size,
+                            optimizer=optimizer, seed=seed, first_epoch=first_epoch,
+                            losses=losses, backup=backup, stop=stop, weights=weights,
+                            dropout=dropout, clip_norm=clip_norm, clip_value=clip_value)
                 if stop[0]:
                     return
-                rows = slice(start, start + batch_size) if order is None else \
-                    order[start:start + batch_size]
-                Xb, Yb = X[rows], Y[rows]
-                wb = None if weights is None else weights[rows]
-                step = None if dropout is None else (dropout[0], dropout[1] + e, batch)
-                with np.errstate(over="ignore", invalid="ignore"):  # checked just below
-                    loss = self.loss_and_grad(arch, params, Xb, Yb, grad, weights=wb,
-                                              dropout=step)
-                if not np.isfinite(loss):
-                    params[...] = backup
-                    raise _diverged(first_epoch + e, batch, "loss")
-                backup[...] = params
-                with np.errstate(over="ignore", invalid="ignore"):
-                    self.update(optimizer, params, grad)
-                if not np.isfinite(params).all() or not optimizer.state_is_finite():
-                    params[...] = backup
-                    raise _diverged(first_epoch + e, batch, "update")
-                batch_weight = Xb.shape[0] if wb is None else _sequential_sum(wb)
-                total += loss * batch_weight
-                total_weight += batch_weight
-            losses[e] = total / total_weight
+        finally:
+            object.__setattr__(optimizer, "lr", base_lr)
+
+    def _epoch(self, arch, params, X, Y, grad, e, *, batch_size, optimizer, seed,
+               first_epoch, losses, backup, stop, weights, dropout, clip_norm, clip_value):
+        """Epoch ``e`` of ``train`` (its arguments), its loss into ``losses[e]``."""
+        n = X.shape[0]
+        order = None if seed is None else self.epoch_order(n, seed, first_epoch + e)
+        total = total_weight = 0.0
+        for batch, start in enumerate(range(0, n, batch_size)):
+            if stop[0]:
+                return
+            rows = slice(start, start + batch_size) if order is None else \
+                order[start:start + batch_size]
+            Xb, Yb = X[rows], Y[rows]
+            wb = None if weights is None else weights[rows]
+            step = None if dropout is None else (dropout[0], dropout[1] + e, batch)
+            with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+                loss = self.loss_and_grad(arch, params, Xb, Yb, grad, weights=wb,
+                                          dropout=step)
+            if not np.isfinite(loss):
+                params[...] = backup
+                raise _diverged(first_epoch + e, batch, "loss")
+            backup[...] = params
+            if clip_norm or clip_value:
+                clip_gradient(arch, grad, clip_norm, clip_value)
+            with np.errstate(over="ignore", invalid="ignore"):
+                self.update(optimizer, params, grad)
+            if not np.isfinite(params).all() or not optimizer.state_is_finite():
+                params[...] = backup
+                raise _diverged(first_epoch + e, batch, "update")
+            batch_weight = Xb.shape[0] if wb is None else _sequential_sum(wb)
+            total += loss * batch_weight
+            total_weight += batch_weight
+        losses[e] = total / total_weight
+
+
+def clip_gradient(arch: Architecture, grad, clip_norm: float, clip_value: float) -> None:
+    """Clip a step's gradient in place, as PyTorch's utilities do, in this order:
+
+        clip_norm   ‖g‖ = √Σ_l ‖g_l‖² (layers from the last) ;
+                    g ← g·c/(‖g‖ + 10⁻⁶)  when that factor is < 1   (``clip_grad_norm_``)
+        clip_value  g ← min(max(g, −v), v)                          (``clip_grad_value_``)
+
+    (0: that clipping is off.) Weight decay is added after, by the optimizer.
+    """
+    if clip_norm:
+        ends = list(arch.w_offsets[1:]) + [arch.n_params]
+        squares = 0.0
+        for start, end in zip(reversed(arch.w_offsets), reversed(ends)):
+            squares += float(np.dot(grad[start:end], grad[start:end]))
+        norm = grad.dtype.type(np.sqrt(squares))
+        factor = grad.dtype.type(clip_norm / (float(norm) + 1e-6))
+        if factor < 1:
+            grad *= factor
+    if clip_value:
+        np.clip(grad, -clip_value, clip_value, out=grad)
 
 
 def _sequential_sum(values) -> float:

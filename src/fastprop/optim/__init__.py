@@ -36,7 +36,7 @@ from ._base import Optimizer
 from ._sgd import SGD
 
 __all__ = ["OPTIMIZERS", "SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop",
-           "by_name", "check_optimizer"]
+           "by_name", "check_optimizer", "from_state_dict"]
 
 
 #: Every optimizer class by its name (``kind``).
@@ -71,4 +71,43 @@ def check_optimizer(optimizer) -> Optimizer:
     if not isinstance(optimizer, Optimizer):
         names = " or ".join(f"fp.{cls.__name__}(...)" for cls in OPTIMIZERS.values())
         raise TypeError(f"optimizer must be {names}, got {type(optimizer).__name__}")
+    return optimizer
+
+
+def from_state_dict(saved: dict, n_params: int, dtype, layout=None) -> Optimizer:
+    """The optimizer ``Optimizer.state_dict`` described, bound to ``n_params`` parameters
+    of ``dtype`` (``layout``: the network's sizes and bias), its state buffers, step count
+    and epoch count restored; a ValueError names what does not fit.
+
+    >>> import fastprop as fp
+    >>> opt = fp.SGD(0.1, momentum=0.9); opt.bind(3, "float64"); opt.t = 7
+    >>> again = from_state_dict(opt.state_dict(), 3, "float64")
+    >>> again, again.t, sorted(again.state)
+    (SGD(lr=0.1, momentum=0.9), 7, ['momentum_buffer'])
+    """
+    import numpy as np
+
+    kind = saved.get("kind")
+    if kind not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {kind!r}")
+    config = dict(saved["config"])
+    if "betas" in config:
+        config["betas"] = tuple(config["betas"])
+    optimizer = OPTIMIZERS[kind](**config)
+    t, epochs = saved["t"], saved["epochs"]
+    for name, value in (("t", t), ("epochs", epochs)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"optimizer {name} must be an integer >= 0, got {value!r}")
+    state = saved["state"]
+    if set(state) != {name for name in optimizer._state_names() if name is not None}:
+        raise ValueError(f"optimizer {kind!r} state holds {sorted(state)}")
+    if state or t:
+        optimizer.bind(n_params, dtype, layout)
+        for name, buffer in state.items():
+            buffer = np.asarray(buffer)
+            if buffer.shape != (n_params,) or not np.isfinite(buffer).all():
+                raise ValueError(f"optimizer state {name!r} must be {n_params} finite "
+                                 f"numbers, got shape {buffer.shape}")
+            optimizer.state[name][...] = buffer
+    optimizer.t, optimizer.epochs = t, epochs
     return optimizer

@@ -39,6 +39,7 @@ class Optimizer:
     def __init__(self) -> None:
         self.state: dict[str, np.ndarray] = {}
         self.t = 0
+        self.epochs = 0  # epochs trained with it: where fit's lr_schedule stands
         self._n_params: int | None = None
         self._dtype: np.dtype | None = None
         self._layout: tuple | None = None
@@ -113,7 +114,36 @@ class Optimizer:
         ({}, 0)
         """
         self.state, self.t, self._n_params, self._dtype = {}, 0, None, None
-        self._layout = None
+        self._layout, self.epochs = None, 0
+
+    def get_config(self) -> dict:
+        """The constructor's arguments by name (JSON-ready): ``type(opt)(**config)`` is a
+        fresh optimizer with the same hyperparameters.
+
+        >>> import fastprop as fp
+        >>> fp.SGD(0.1, momentum=0.9).get_config()
+        {'lr': 0.1, 'momentum': 0.9, 'nesterov': False, 'weight_decay': 0.0}
+        """
+        import inspect
+
+        config = {}
+        for name in inspect.signature(type(self)).parameters:
+            value = getattr(self, name)
+            config[name] = list(value) if isinstance(value, tuple) else value
+        return config
+
+    def state_dict(self) -> dict:
+        """Everything to rebuild this optimizer where it stands (JSON-ready but for the
+        state arrays): ``kind``, ``config``, the step count ``t``, ``epochs`` and the
+        ``state`` buffers (copies). ``fastprop.optim.from_state_dict`` reads it back.
+
+        >>> import fastprop as fp
+        >>> sorted(fp.Adam(0.01).state_dict())
+        ['config', 'epochs', 'kind', 'state', 't']
+        """
+        return {"kind": self.kind, "config": self.get_config(), "t": self.t,
+                "epochs": self.epochs,
+                "state": {name: buffer.copy() for name, buffer in self.state.items()}}
 
     def state_is_finite(self) -> bool:
         """Whether every state buffer holds finite numbers only (an overflowed moment

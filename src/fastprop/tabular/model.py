@@ -268,7 +268,9 @@ class TabularModel:
             "y_mean": self.y_mean, "y_std": self.y_std, "hidden": list(self.hidden),
             "activation": self.activation, "task": self.task, "epochs": self.epochs,
             "batch_size": self.batch_size, "optimizer": self.optimizer, "lr": self.lr})
-        write_model(path, meta, self.network.params)
+        optimizer = self.network.optimizer
+        write_model(path, meta, self.network.params,
+                    None if optimizer is None else optimizer.state_dict())
 
     @classmethod
     def _from_saved(cls, arch, meta, params, engine=None) -> TabularModel:
