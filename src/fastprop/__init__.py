@@ -6,7 +6,7 @@
 Network([3, 2, 1], relu→sigmoid, bce, float64, cython, no bias)
 """
 
-from . import data, examples, shuffle
+from . import callbacks, data, examples, metrics, schedules, shuffle
 from ._version import __version__
 from .dataset import Dataset
 from .errors import DivergenceError
@@ -30,10 +30,13 @@ __all__ = [
     "RMSprop",
     "SGD",
     "__version__",
+    "callbacks",
     "data",
     "examples",
     "gradcheck",
     "load",
+    "metrics",
+    "schedules",
     "shuffle",
 ]
 

@@ -5,9 +5,10 @@ lent to one user at a time.
 ``fit`` and ``step`` change the parameters, so a second one started while the first
 runs is refused (``RuntimeError``), and so are ``predict``, ``loss``, ``evaluate`` and
 ``gradients`` during training: they would read parameters that change under them (the
-compiled engine writes each step into the other of two buffers). Readers run alongside
-each other: of two ``gradients`` calls at once, the first uses the network's kept
-workspace, the second a private one.
+compiled engine writes each step into the other of two buffers). The training thread
+itself may read (``fit``'s callbacks, between epochs, see the parameters of the epoch
+just completed). Readers run alongside each other: of two ``gradients`` calls at once,
+the first uses the network's kept workspace, the second a private one.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class Guard:
     def __init__(self) -> None:
         self._state = threading.Condition()
         self._trainer: str | None = None  # what is training: "fit" or "step"
+        self._trainer_thread: int | None = None
         self._readers = 0
         self._scratch = threading.Lock()  # held by whoever uses the kept buffers
 
@@ -36,7 +38,7 @@ class Guard:
         with self._state:
             if self._trainer is not None:
                 raise self._busy(what)
-            self._trainer = what
+            self._trainer, self._trainer_thread = what, threading.get_ident()
             while self._readers:  # gradients calls are short: let them finish
                 self._state.wait()
         try:
@@ -44,7 +46,7 @@ class Guard:
                 yield scratch
         finally:
             with self._state:
-                self._trainer = None
+                self._trainer = self._trainer_thread = None
                 self._state.notify_all()
 
     @contextlib.contextmanager
@@ -52,7 +54,7 @@ class Guard:
         """Use alongside other readers, never during training; yields ``scratch`` when it
         is free, else a private dict (None when no scratch is asked for)."""
         with self._state:
-            if self._trainer is not None:
+            if self._trainer is not None and self._trainer_thread != threading.get_ident():
                 raise self._busy(what)
             self._readers += 1
         mine = scratch is not None and self._scratch.acquire(blocking=False)
