@@ -192,7 +192,8 @@ def test_train_predict_info(capsys, tmp_path, moons_csv, engine):
     plot = ["--plot", str(curve)] if importlib.util.find_spec("matplotlib") else []
     status, out, err = run(capsys, "train", str(moons_csv), "--target", "label", "--hidden",
                            "16", "--epochs", "40", "--lr", "0.01", "--progress", "--engine",
-                           engine, "-o", str(model), "--seed", "1", *plot)
+                           engine, "-o", str(model), "--seed", "1", "--no-early-stopping",
+                           *plot)
     assert status == 0, err
     assert not plot or curve.read_bytes()[:4] == b"\x89PNG"
     assert "120 rows, 3 columns; 24 held out for validation" in out
@@ -400,3 +401,48 @@ def test_bench_is_delegated(capsys):
     else:  # everything after "bench" goes to fastprop._bench.main
         status, out, _ = run(capsys, "bench", "--help")
         assert status == 0 and "usage: fastprop bench" in out
+
+
+def test_train_stops_early_by_default_and_keeps_the_best_epoch(capsys, tmp_path, moons_csv):
+    model = tmp_path / "m.npz"
+    status, out, err = run(capsys, "train", str(moons_csv), "--target", "label", "--hidden",
+                           "16", "--epochs", "300", "--lr", "0.05", "--early-stopping", "3",
+                           "-o", str(model))
+    assert status == 0, err
+    stop = re.search(r"early stopping after epoch (\d+): the validation loss has not "
+                     r"improved for 3 epochs; keeping epoch (\d+) \(val_loss ([\d.]+)\)", out)
+    assert stop, out
+    stopped, best = int(stop[1]), int(stop[2])
+    assert stopped - best == 3 and f"{stopped} of 300 epochs in" in out
+    trained = fp.load(model)
+    assert trained.network.epochs_trained == stopped
+
+
+def test_train_lr_schedules(capsys, tmp_path, moons_csv):
+    for name in ("cosine", "step"):
+        status, out, err = run(capsys, "train", str(moons_csv), "--target", "label",
+                               "--epochs", "6", "--lr-schedule", name, "--clip-norm", "1",
+                               "-o", str(tmp_path / f"{name}.npz"))
+        assert status == 0, err
+        saved = fp.load(tmp_path / f"{name}.npz")
+        assert saved.network.optimizer.epochs == 6  # the schedule's position, saved
+    status, out, err = run(capsys, "train", str(moons_csv), "--target", "label", "--epochs",
+                           "80", "--lr", "0.3", "--optimizer", "sgd", "--lr-schedule",
+                           "plateau", "--no-early-stopping", "-o", str(tmp_path / "p.npz"))
+    assert status == 0, err
+    assert re.search(r"epoch \d+: val_loss [\d.]+ has not improved for 3 epochs; learning "
+                     r"rate 0\.3 → 0\.15", out), out
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["--early-stopping", "-1"], "--early-stopping"),
+    (["--early-stopping", "4", "--val-split", "0"], "validation split"),
+    (["--early-stopping", "4", "--no-early-stopping"], "no-early-stopping"),
+    (["--clip-norm", "0"], "--clip-norm"),
+    (["--lr-schedule", "linear"], "--lr-schedule"),
+])
+def test_train_control_usage_errors(capsys, tmp_path, moons_csv, argv, match):
+    model = tmp_path / "m.npz"
+    fails(capsys, 2, "train", str(moons_csv), "--target", "label", "-o", str(model), *argv,
+          match=match)
+    assert not model.exists()

@@ -129,6 +129,17 @@ def _parser() -> _Parser:
     t.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam", help="optimizer")
     t.add_argument("--val-split", type=float, default=0.2,
                    help="fraction held out for validation (0 for none)")
+    t.add_argument("--early-stopping", type=int, nargs="?", const=10, default=None,
+                   metavar="PATIENCE", help="stop when the validation loss has not improved "
+                   "for PATIENCE epochs (default 10) and keep the best epoch's weights: on "
+                   "whenever there is a validation split")
+    t.add_argument("--no-early-stopping", action="store_true",
+                   help="train every epoch, keep the last")
+    t.add_argument("--lr-schedule", choices=["constant", "cosine", "step", "plateau"],
+                   default="constant", help="cosine: down to 0 over the epochs; step: ×0.1 "
+                   "every third of them; plateau: halve after 3 epochs without improvement")
+    t.add_argument("--clip-norm", type=float, metavar="C",
+                   help="clip each step's gradient to L2 norm C")
     t.add_argument("--seed", type=int, default=0, help="seed of the split, weights, order")
     t.add_argument("--dtype", choices=["float64", "float32"], default="float64",
                    help="the parameters' dtype")

@@ -34,6 +34,14 @@ def _train(args) -> int:
         raise ValueError(f"-o {args.output}: directory {folder} does not exist")
     _not_the_same_file(args.output, args.csv, "the training data")
     hidden = parse_sizes(args.hidden, "--hidden", allow_empty=True)
+    if args.early_stopping is not None and args.early_stopping < 0:
+        raise UsageError(f"--early-stopping must be at least 0, got {args.early_stopping}")
+    if args.early_stopping is not None and (args.no_early_stopping or args.val_split == 0):
+        raise UsageError("--early-stopping needs a validation split (--val-split > 0) and "
+                         "not --no-early-stopping")
+    if args.clip_norm is not None and not args.clip_norm > 0:
+        raise UsageError(f"--clip-norm must be > 0, got {args.clip_norm}")
+    callbacks, schedule = _training_control(args)
     model = TabularModel(hidden=hidden, activation=args.activation, epochs=args.epochs,
                          batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
                          loss=args.loss, task=args.task, categorical=_names(args.categorical),
@@ -50,7 +58,8 @@ def _train(args) -> int:
     print(f"{args.csv}: {_count(n_rows, 'row')}{gaps}, {_count(len(table), 'column')}{held}",
           flush=True)
     start = time.perf_counter()
-    model.fit(train, target, validation_data=val, progress=args.progress)
+    model.fit(train, target, validation_data=val, progress=args.progress,
+              callbacks=callbacks, lr_schedule=schedule, clip_norm=args.clip_norm)
     seconds = time.perf_counter() - start
     print(f"target {target!r}: {_describe_target(model)}; loss {model.loss_name}; "
           f"{_count(len(model.columns), 'feature column')} → "
@@ -60,12 +69,55 @@ def _train(args) -> int:
     if val is not None:
         parts.append(f"validation {_metrics(model.evaluate(val, target))}")
     print(f"{model.network!r}: {' · '.join(parts)} · "
-          f"{_count(len(model.history.loss), 'epoch')} in {_duration(seconds)} "
+          f"{_epochs_run(len(model.history.loss), args.epochs)} in {_duration(seconds)} "
           f"· saved {args.output}")
     if args.plot:
         model.history.plot(args.plot)
         print(f"loss curve: {args.plot}")
     return 0
+
+
+def _training_control(args):
+    """The callbacks and schedule of ``--early-stopping``, ``--lr-schedule``: early
+    stopping on the validation loss whenever there is a validation split (unless
+    ``--no-early-stopping``), and a line printed for each change of rate and the stop."""
+    from ..callbacks import Callback, EarlyStopping, ReduceLROnPlateau
+    from ..schedules import CosineAnnealingLR, StepLR
+
+    validated = args.val_split > 0
+    monitor = "val_loss" if validated else "loss"
+    callbacks: list = []
+    if args.lr_schedule == "plateau":
+        callbacks.append(ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=3))
+    stopper = None
+    if validated and not args.no_early_stopping:
+        patience = 10 if args.early_stopping is None else args.early_stopping
+        stopper = EarlyStopping(monitor="val_loss", patience=patience)
+        callbacks.append(stopper)
+
+    class Report(Callback):  # what the controls did, as it happens
+        def on_train_begin(self, net):
+            self.lr = net.optimizer.lr
+
+        def on_epoch_end(self, net, epoch, logs):
+            if net.optimizer.lr != self.lr:
+                print(f"epoch {epoch + 1}: {monitor} {logs[monitor]:.4g} has not improved "
+                      f"for 3 epochs; learning rate {self.lr:.3g} → {net.optimizer.lr:.3g}",
+                      flush=True)
+                self.lr = net.optimizer.lr
+
+        def on_train_end(self, net, history):
+            if stopper is not None and stopper.stopped_epoch is not None:
+                print(f"early stopping after epoch {stopper.stopped_epoch + 1}: the "
+                      f"validation loss has not improved for {stopper.patience} epochs; "
+                      f"keeping epoch {stopper.best_epoch + 1} (val_loss "
+                      f"{stopper.best:.4g})", flush=True)
+
+    schedule = {"cosine": CosineAnnealingLR(args.epochs),
+                "step": StepLR(max(1, -(-args.epochs // 3)), gamma=0.1)}.get(args.lr_schedule)
+    if callbacks:
+        callbacks.append(Report())  # after them: sees the rate they set, and the stop
+    return callbacks, schedule
 
 
 def _drop_missing_targets(table: dict, target: str) -> tuple[dict, int]:
@@ -112,6 +164,10 @@ def _describe_target(model) -> str:
     labels = [str(c) for c in model.classes_.tolist()]
     shown = ", ".join(labels[:10]) + (", …" if len(labels) > 10 else "")
     return f"{len(labels)} classes ({shown})"
+
+
+def _epochs_run(run: int, asked: int) -> str:
+    return _count(run, "epoch") if run == asked else f"{run} of {asked} epochs"
 
 
 def _count(n: int, noun: str) -> str:

@@ -111,8 +111,9 @@ class TabularModel:
         return None if self.network is None else self.network.loss_name
 
     # ----------------------------------------------------------------- fitting
-    def fit(self, data, target: str, *, validation_data=None,
-            progress: bool | str = False) -> TabularModel:
+    def fit(self, data, target: str, *, validation_data=None, progress: bool | str = False,
+            callbacks=None, lr_schedule=None, clip_norm: float | None = None,
+            clip_value: float | None = None, metrics=()) -> TabularModel:
         """Learn the schema from ``data`` and train the network to predict ``target``.
 
         Parameters
@@ -125,6 +126,9 @@ class TabularModel:
             epoch into ``history.val_loss`` / ``val_accuracy``.
         progress : bool or "auto", default False
             Show a progress bar over epochs ("auto": only on a terminal).
+        callbacks, lr_schedule, clip_norm, clip_value, metrics
+            As ``Network.fit`` takes them (``fastprop.callbacks``, ``fastprop.schedules``);
+            callbacks see the network being trained.
         """
         from ..network import Network
         from ..optim import by_name
@@ -174,7 +178,9 @@ class TabularModel:
                       loss=goal.loss, seed=self.seed, dtype=self.dtype, engine=self.engine)
         history = net.fit(X, goal.encode(y_raw), epochs=self.epochs,
                           batch_size=self.batch_size, optimizer=optimizer, seed=self.seed,
-                          validation_data=validation, progress=progress)
+                          validation_data=validation, progress=progress, callbacks=callbacks,
+                          lr_schedule=lr_schedule, clip_norm=clip_norm,
+                          clip_value=clip_value, metrics=metrics)
         self.columns, self.target, self.classes_ = columns, target, goal.classes
         self.y_mean, self.y_std, self.network, self.history = goal.mean, goal.std, net, history
         return self
