@@ -1,7 +1,7 @@
 """``fastprop demo``: the main job on built-in data.
 
 The three-input worked example's first step and its training on six points, then a
-larger network on two moons, and (with matplotlib) pictures of both.
+larger network on two moons, again with early stopping, and (with matplotlib) pictures.
 """
 
 from __future__ import annotations
@@ -55,10 +55,30 @@ def _demo(args) -> int:
     if val_loss[-1] > 1.2 * val_loss[best]:
         _say(f"The held-out loss was lowest ({val_loss[best]:.4f}) after epoch "
              f"{best + 1}; since then the network has been fitting the noise of its training "
-             "points (overfitting): fewer epochs or weight decay would stop there.")
+             "points (overfitting).")
+        _early_stopping(args, Xm, ym)
     _demo_pictures(args, history, big, Xm, ym)
     print(f"\nDone in {time.perf_counter() - t0:.1f} s.")
     return 0
+
+
+def _early_stopping(args, X, y) -> None:
+    """The same training again, stopped by ``EarlyStopping`` at its best epoch."""
+    from ..callbacks import EarlyStopping
+    from ..network import Network
+    from ..optim import Adam
+
+    net = Network([2, 32, 32, 1], activation="relu", loss="bce", seed=0, engine=args.engine)
+    stop = EarlyStopping(patience=10)
+    history = net.fit(X[:450], y[:450], epochs=args.epochs, batch_size=32,
+                      optimizer=Adam(0.01), validation_data=(X[450:], y[450:]),
+                      callbacks=[stop])
+    test = net.evaluate(X[450:], y[450:])
+    ran = f"stopped after epoch {stop.stopped_epoch + 1}" if stop.stopped_epoch is not None \
+        else f"ran all {len(history.loss)} epochs"
+    _say(f"\n3. The same training with fp.callbacks.EarlyStopping(patience=10): it {ran} "
+         f"and kept the weights of epoch {stop.best_epoch + 1}: held-out loss "
+         f"{test['loss']:.4f}, accuracy {test['accuracy']:.3f}.")
 
 
 def _say(text: str) -> None:
