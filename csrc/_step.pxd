@@ -265,20 +265,43 @@ cdef inline int update(Job* job, const floating* cur, floating* nxt, Py_ssize_t 
 
 cdef inline void clamp_values(floating* g, Py_ssize_t n, double limit) noexcept nogil:
     """g_i ← min(max(g_i, −v), v) (``torch.nn.utils.clip_grad_value_``); a NaN stays NaN,
-    so divergence is still seen."""
-    cdef floating v = <floating>limit
+    so divergence is still seen. (Each test keeps g when it fails — ``hi < g ? hi : g``
+    — the form of the CPU's min/max instructions, so the loop vectorises.)"""
+    cdef floating hi = <floating>limit, lo = -<floating>limit, x
     cdef Py_ssize_t i
     for i in range(n):
-        if g[i] > v:
-            g[i] = v
-        elif g[i] < -v:
-            g[i] = -v
+        x = g[i]
+        x = hi if hi < x else x
+        x = lo if x < lo else x
+        g[i] = x
 
 
-cdef inline void scale_values(floating* g, Py_ssize_t n, floating c) noexcept nogil:
+cdef inline void scale_and_clamp(floating* g, Py_ssize_t n, floating c,
+                                 double limit) noexcept nogil:
+    """g_i ← g_i·c, then clamped to [−v, v] when v = ``limit`` > 0 (as ``clamp_values``)."""
+    cdef floating hi = <floating>limit, lo = -<floating>limit, x
     cdef Py_ssize_t i
+    if limit > 0:
+        for i in range(n):
+            x = g[i] * c
+            x = hi if hi < x else x
+            x = lo if x < lo else x
+            g[i] = x
+    else:
+        for i in range(n):
+            g[i] = g[i] * c
+
+
+cdef inline double sum_squares(const floating* g, Py_ssize_t n) noexcept nogil:
+    """Σ g_i² in float64: BLAS's dot for long vectors; a plain loop for short ones,
+    where the call would cost more than the sum (the worked examples' few weights)."""
+    cdef double total = 0
+    cdef Py_ssize_t i
+    if n >= 64:
+        return dot(n, g, g)
     for i in range(n):
-        g[i] = g[i] * c
+        total += <double>g[i] * g[i]
+    return total
 
 
 cdef inline int train_step(Job* job, const floating* cur, floating* nxt, const floating* x,
@@ -304,7 +327,7 @@ cdef inline int train_step(Job* job, const floating* cur, floating* nxt, const f
     for l in range(net.n_layers - 1, -1, -1):
         delta = backward_layer(net, l, cur, x, rows, &job.work, delta, grad)
         if job.clip_norm > 0:
-            squares += dot(end - net.w_off[l], grad + net.w_off[l], grad + net.w_off[l])
+            squares += sum_squares(grad + net.w_off[l], end - net.w_off[l])
         else:
             if job.clip_value > 0:
                 clamp_values(grad + net.w_off[l], end - net.w_off[l], job.clip_value)
@@ -312,9 +335,8 @@ cdef inline int train_step(Job* job, const floating* cur, floating* nxt, const f
         end = net.w_off[l]
     if job.clip_norm > 0:
         factor = job.clip_norm / (<floating>sqrt(squares) + 1e-6)
-        if <floating>factor < 1:
-            scale_values(grad, job.n_params, <floating>factor)
-        if job.clip_value > 0:
-            clamp_values(grad, job.n_params, job.clip_value)
+        if <floating>factor < 1 or job.clip_value > 0:  # one pass: g·c, then clamped
+            scale_and_clamp(grad, job.n_params, <floating>factor if <floating>factor < 1
+                            else 1, job.clip_value)
         bad = update(job, cur, nxt, 0, job.n_params)
     return DIVERGED_UPDATE if bad else 0
