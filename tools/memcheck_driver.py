@@ -68,6 +68,16 @@ for dtype in ("float64", "float32"):  # dropout: masks and masked activations
     drop.fit(Xd, yd, epochs=2, batch_size=8, optimizer=fp.Adam(0.01))
     drop.fit(Xd, yd, epochs=1, batch_size=45, shuffle=False)
     drop.gradients(Xd, yd, training=True)
+for dtype in ("float64", "float32"):  # schedules and clipping: per-epoch rates, the
+    # unfused step with the norm, the fused one with clamped values (short and long layers)
+    Xc, yc = rng.normal(size=(60, 70)), rng.integers(0, 2, size=60).astype(float)
+    clip = fp.Network([70, 33, 2, 1], dtype=dtype, seed=5)
+    for kwargs in ({"clip_norm": 0.01}, {"clip_norm": 1e9, "clip_value": 0.001},
+                   {"clip_value": 0.01}, {"clip_norm": 0.1, "clip_value": 0.01}):
+        clip.fit(Xc, yc, epochs=3, batch_size=9, optimizer=fp.Adam(0.01),
+                 lr_schedule=fp.schedules.StepLR(1, 0.5), **kwargs)
+    clip.fit(Xc, yc, epochs=2, batch_size=9, validation_data=(Xc, yc), metrics=["f1"],
+             callbacks=[fp.callbacks.EarlyStopping(patience=0)])
 Xb, yb = rng.normal(size=(40, 3)), rng.integers(0, 3, size=40)
 fp.Network([3, 4, 3], loss="cross_entropy", seed=0).fit(Xb, yb, epochs=2,
                                                         class_weight="balanced")
