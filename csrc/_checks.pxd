@@ -108,7 +108,7 @@ cdef inline void _fill_optimizer(Job* job, object dtype, Py_ssize_t n, object op
     job.optimizer = optimizer.code
     job.lr, job.weight_decay, job.t = optimizer.lr, optimizer.weight_decay, optimizer.t
     job.lrs = NULL  # (``train`` sets the per-epoch rates and the clipping)
-    job.clip_norm = job.clip_value = 0
+    job.clip_norm = job.clip_value = job.unclipped_squares = 0
     arguments = optimizer.kernel_arguments()
     names = optimizer._state_names()
     if len(arguments) > MAX_HYPER or len(names) > MAX_STATE:

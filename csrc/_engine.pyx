@@ -339,6 +339,9 @@ def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batc
     if not (clip_norm >= 0 and clip_value >= 0):
         raise ValueError("clip_norm and clip_value must be >= 0")
     job.clip_norm, job.clip_value = clip_norm, clip_value
+    # ‖g‖ ≤ (c − 10⁻⁶)·(1 − 10⁻⁶) gives c/(‖g‖ + 10⁻⁶) > 1 even after float32 rounding
+    # of the norm and the quotient (relative 6·10⁻⁸ each): such a step is not clipped
+    job.unclipped_squares = (max(clip_norm - 1e-6, 0) * (1 - 1e-6)) ** 2
     job.fail_epoch = job.fail_batch = -1
     pending_start(&job.pending)
     job.weights = _data(weights, "weights", t, n) if weights is not None else NULL

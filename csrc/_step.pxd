@@ -67,6 +67,7 @@ ctypedef struct Job:            # everything train() needs, prepared with the GI
     double lr, weight_decay
     const double* lrs           # the learning rate of each epoch of the call, or NULL
     double clip_norm            # > 0: the gradient scaled to global L2 norm ≤ clip_norm
+    double unclipped_squares    # Σ g² up to which no step can be clipped (see train_step)
     double clip_value           # > 0: each gradient component clamped to [−v, v]
     double hyper[MAX_HYPER]     # the optimizer's other kernel arguments, in its order
     void* state[MAX_STATE]      # its state buffers (flat, like params), in its order
@@ -334,7 +335,9 @@ cdef inline int train_step(Job* job, const floating* cur, floating* nxt, const f
             bad |= update(job, cur, nxt, net.w_off[l], end)
         end = net.w_off[l]
     if job.clip_norm > 0:
-        factor = job.clip_norm / (<floating>sqrt(squares) + 1e-6)
+        factor = 1
+        if squares > job.unclipped_squares:  # (below: factor ≥ 1 for sure, no √ or ÷)
+            factor = job.clip_norm / (<floating>sqrt(squares) + 1e-6)
         if <floating>factor < 1 or job.clip_value > 0:  # one pass: g·c, then clamped
             scale_and_clamp(grad, job.n_params, <floating>factor if <floating>factor < 1
                             else 1, job.clip_value)
