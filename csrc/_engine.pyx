@@ -333,8 +333,8 @@ def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batc
         raise ValueError("losses is shorter than epochs")
     job.stop = <volatile char*>_data(stop, "stop", cnp.NPY_INT8, 1)
     if lrs is not None:
-        if lrs.shape[0] < epochs or not (np.isfinite(lrs[:epochs]) & (lrs[:epochs] > 0)).all():
-            raise ValueError("lrs must hold a positive rate for every epoch")
+        if lrs.shape[0] < epochs or not (np.isfinite(lrs[:epochs]) & (lrs[:epochs] >= 0)).all():
+            raise ValueError("lrs must hold a finite rate >= 0 for every epoch")
         job.lrs = <const double*>_data(lrs, "lrs", cnp.NPY_FLOAT64, -1)
     if not (clip_norm >= 0 and clip_value >= 0):
         raise ValueError("clip_norm and clip_value must be >= 0")

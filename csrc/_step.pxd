@@ -294,8 +294,9 @@ cdef inline void scale_and_clamp(floating* g, Py_ssize_t n, floating c,
 
 
 cdef inline double sum_squares(const floating* g, Py_ssize_t n) noexcept nogil:
-    """Σ g_i² in float64: BLAS's dot for long vectors; a plain loop for short ones,
-    where the call would cost more than the sum (the worked examples' few weights)."""
+    """Σ g_i²: BLAS's dot for long vectors (accumulated in the vectors' dtype); for short
+    ones, where the call would cost more than the sum (the worked examples' few weights),
+    a loop in float64."""
     cdef double total = 0
     cdef Py_ssize_t i
     if n >= 64:

@@ -406,6 +406,10 @@ def test_bench_is_delegated(capsys):
 def test_train_stops_early_by_default_and_keeps_the_best_epoch(capsys, tmp_path, moons_csv):
     model = tmp_path / "m.npz"
     status, out, err = run(capsys, "train", str(moons_csv), "--target", "label", "--hidden",
+                           "16", "--epochs", "500", "--lr", "0.05", "-o", str(model))
+    assert status == 0, err
+    assert "has not improved for 10 epochs" in out and "of 500 epochs in" in out, out
+    status, out, err = run(capsys, "train", str(moons_csv), "--target", "label", "--hidden",
                            "16", "--epochs", "300", "--lr", "0.05", "--early-stopping", "3",
                            "-o", str(model))
     assert status == 0, err
@@ -419,13 +423,16 @@ def test_train_stops_early_by_default_and_keeps_the_best_epoch(capsys, tmp_path,
 
 
 def test_train_lr_schedules(capsys, tmp_path, moons_csv):
-    for name in ("cosine", "step"):
+    for name in ("constant", "cosine", "step"):
         status, out, err = run(capsys, "train", str(moons_csv), "--target", "label",
                                "--epochs", "6", "--lr-schedule", name, "--clip-norm", "1",
                                "-o", str(tmp_path / f"{name}.npz"))
         assert status == 0, err
         saved = fp.load(tmp_path / f"{name}.npz")
         assert saved.network.optimizer.epochs == 6  # the schedule's position, saved
+    params = [fp.load(tmp_path / f"{n}.npz").network.params for n in ("constant", "cosine",
+                                                                     "step")]
+    assert not np.allclose(params[0], params[1]) and not np.allclose(params[0], params[2])
     status, out, err = run(capsys, "train", str(moons_csv), "--target", "label", "--epochs",
                            "80", "--lr", "0.3", "--optimizer", "sgd", "--lr-schedule",
                            "plateau", "--no-early-stopping", "-o", str(tmp_path / "p.npz"))

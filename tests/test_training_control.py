@@ -260,11 +260,11 @@ def test_early_stopping_monitors_max_metrics_and_min_delta():
     h = net.fit(X[:200], y[:200], epochs=200, optimizer=fp.Adam(0.02), metrics=["f1"],
                 validation_data=(X[200:], y[200:]), callbacks=[stop])
     f1 = h["val_f1"]
-    assert stop.larger_is_better and h.best_epoch is not None
+    assert stop.larger_is_better and h.best_epoch is not None and h.stopped_epoch is not None
     assert f1[h.best_epoch] == stop.best == pytest.approx(
         net.evaluate(X[200:], y[200:], metrics=["f1"])["f1"])
-    if h.stopped_epoch is not None:  # no epoch after the best beat it by min_delta
-        assert all(v <= stop.best + 0.01 for v in f1[h.best_epoch + 1:])
+    assert all(v <= stop.best + 0.01 for v in f1[h.best_epoch + 1:])  # none beat it by
+    assert h.stopped_epoch - h.best_epoch == 2                          # min_delta
 
 
 def test_early_stopping_without_restore_keeps_the_last_epoch():
@@ -272,6 +272,7 @@ def test_early_stopping_without_restore_keeps_the_last_epoch():
     net, ref = fp.Network([2, 8, 1], seed=0), fp.Network([2, 8, 1], seed=0)
     h = net.fit(X, y, epochs=60, lr=2.0, validation_data=(X, y),
                 callbacks=[cb.EarlyStopping(patience=0, restore_best=False)])
+    assert h.stopped_epoch is not None and len(h.loss) < 60
     ref.fit(X, y, epochs=len(h.loss), lr=2.0)
     assert np.array_equal(net.params, ref.params)
 
@@ -452,7 +453,93 @@ def test_bad_callback_and_schedule_arguments_are_named(make, match):
         make()
 
 
-def test_divergence_and_interrupts_still_behave(monkeypatch):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_rate_of_zero_is_a_step_of_nothing_on_both_engines(engine):
+    X, y = moons()
+    net = fp.Network([2, 6, 1], seed=0, engine=engine)
+    h = net.fit(X, y, epochs=4, batch_size=30, optimizer=fp.SGD(0.3, momentum=0.9),
+                lr_schedule=sch.LambdaLR(lambda e: max(0.0, 1 - e / 2)))
+    assert h.lr == [0.3, 0.15, 0.0, 0.0]
+    ref = fp.Network([2, 6, 1], seed=0, engine="numpy")
+    ref.fit(X, y, epochs=4, batch_size=30, optimizer=fp.SGD(0.3, momentum=0.9),
+            lr_schedule=sch.LambdaLR(lambda e: max(0.0, 1 - e / 2)))
+    np.testing.assert_allclose(net.params, ref.params, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_checkpoint_resumes_exactly(engine, tmp_path):
+    X, y = moons(150, seed=6)
+    kwargs = dict(batch_size=16, lr_schedule=sch.ExponentialLR(0.9), clip_value=0.5)
+    whole = fp.Network([2, 12, 1], seed=2, engine=engine, dropout=0.2)
+    whole.fit(X, y, epochs=8, optimizer=fp.Adam(0.01), **kwargs)
+    net = fp.Network([2, 12, 1], seed=2, engine=engine, dropout=0.2)
+    net.fit(X, y, epochs=8, optimizer=fp.Adam(0.01), **kwargs, callbacks=[
+        cb.ModelCheckpoint(tmp_path / "e{epoch}.npz")])
+    assert np.array_equal(net.params, whole.params)
+    loaded = fp.load(tmp_path / "e3.npz")
+    assert loaded.epochs_trained == 3 and loaded.optimizer.epochs == 3
+    loaded.fit(X, y, epochs=5, optimizer=loaded.optimizer, **kwargs)
+    assert np.array_equal(loaded.params, whole.params)
+
+
+def test_huge_numbers_in_a_saved_optimizer_are_a_model_file_error(tmp_path):
+    import json
+
+    net = fp.Network([2, 3, 1], seed=0)
+    net.fit(*moons(), epochs=1, optimizer=fp.Adam(0.01))
+    net.save(tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz") as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    meta = json.loads(str(arrays["metadata"]))
+    for change in ({"config": dict(meta["optimizer"]["config"], lr=10**400)},
+                   {"t": 2**70}, {"epochs": -1}, {"kind": "lion"}):
+        bad = dict(meta, optimizer=dict(meta["optimizer"], **change))
+        path = tmp_path / "bad.npz"
+        np.savez(path, **dict(arrays, metadata=np.array(json.dumps(bad))))
+        with pytest.raises(fp.ModelFileError):
+            fp.load(path)
+
+
+def test_saving_refuses_an_optimizer_that_does_not_fit(tmp_path):
+    net = fp.Network([2, 3, 1], seed=0)
+    other = fp.Network([2, 5, 1], seed=0)
+    other.fit(*moons(), epochs=1, optimizer=fp.Adam(0.01))
+    net.optimizer = other.optimizer
+    with pytest.raises(fp.ModelFileError, match="not saved"):
+        net.save(tmp_path / "m.npz")
+    net.optimizer = "adam"
+    with pytest.raises(TypeError, match="net.optimizer"):
+        net.save(tmp_path / "m.npz")
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_an_overflowing_schedule_is_refused_before_training():
+    X, y = moons()
+    net = fp.Network([2, 3, 1], seed=0)
+    before = net.params.copy()
+    with pytest.raises(ValueError, match="finite"):
+        net.fit(X, y, epochs=3000, lr=0.1, lr_schedule=sch.ExponentialLR(10.0))
+    assert np.array_equal(net.params, before) and net.history is None
+
+
+def test_an_interrupt_in_an_epochs_last_step_keeps_the_lists_aligned(monkeypatch):
+    X, y = moons(60)
+    net = fp.Network([2, 4, 1], seed=0)
+    train = net._engine.train
+
+    def interrupted_after_two(*args, **kwargs):
+        train(*args, **kwargs)
+        if net.epochs_trained == 1:  # (counted before this call): set as it ends
+            kwargs["stop"][0] = 1
+
+    monkeypatch.setattr(net._engine, "train", interrupted_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        net.fit(X, y, epochs=5, lr=0.1, validation_data=(X, y), metrics=["f1"])
+    h = net.history
+    assert len(h.loss) == len(h.lr) == len(h.val_loss) == len(h["f1"]) == 2
+
+
+def test_divergence_and_interrupts_still_behave():
     X, y = moons()
     ended = []
     net = fp.Network([2, 8, 1], loss="mse", seed=0)

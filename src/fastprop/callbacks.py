@@ -226,7 +226,8 @@ class ReduceLROnPlateau(Callback, _Monitor):
     best·(1 − threshold) ("rel") or best − threshold ("abs"); after more than
     ``patience`` epochs without improvement the rate becomes max(lr·factor, min_lr)
     (unless that changes it by less than ``eps``) and ``cooldown`` epochs follow in which
-    bad epochs are not counted.
+    bad epochs are not counted. Its counters start afresh at each ``fit`` (they are not
+    saved with the network).
 
     >>> import fastprop as fp
     >>> X, y = fp.data.two_moons(200, seed=0)
@@ -303,7 +304,9 @@ class ModelCheckpoint(Callback, _Monitor):
 
     ``path`` may hold fields of ``str.format``: ``{epoch}`` (the epochs completed in this
     ``fit``, from 1) and any logged value, as in ``"ckpt-{epoch:03d}-{val_loss:.3f}.npz"``;
-    its directory must exist. ``last_saved`` is the path written last.
+    its directory must exist. ``last_saved`` is the path written last; ``best`` (with
+    ``save_best_only``) carries over to the next ``fit`` it is given to, so a worse epoch
+    never overwrites a better file.
 
     >>> import fastprop as fp, tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "best.npz")
@@ -337,9 +340,6 @@ class ModelCheckpoint(Callback, _Monitor):
         if not os.path.isdir(directory):
             raise ValueError(f"ModelCheckpoint path {self.path!r}: the directory "
                              f"{directory!r} does not exist")
-
-    def on_train_begin(self, net):
-        self.best = self.worst()
 
     def on_epoch_end(self, net, epoch, logs):
         if self.save_best_only:

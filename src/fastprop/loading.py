@@ -41,5 +41,5 @@ def load(path, engine: str | None = None):
 
             return TabularModel._from_saved(arch, meta, params, engine)
         return Network._from_saved(arch, meta, params, engine)
-    except (TypeError, ValueError, KeyError) as exc:
+    except (TypeError, ValueError, KeyError, ArithmeticError) as exc:
         raise ModelFileError(f"{path}: invalid network description ({exc})") from None

@@ -388,13 +388,13 @@ class Network(NetworkViews):
         seed, first_epoch = (drop_seed, drop_first) if fs.shuffle else (None, 0)
         with self._guard.training("fit", self._scratch) as scratch:
             self.history, self.optimizer = history, fs.optimizer
-            try:
-                run_fit(self._engine, self.arch, self.params, Xv, Y, history, fs,
-                        seed=seed, first_epoch=first_epoch, validation=validation,
-                        evaluate=self._scores, scratch=scratch, weights=weights,
-                        dropout=dropout, net=self)
-            finally:
-                self._epochs_trained += len(history.loss)
-                if hasattr(X, "columns") and self.feature_names_in_ is None:  # a DataFrame
-                    self.feature_names_in_ = [str(c) for c in X.columns]
+            if hasattr(X, "columns") and self.feature_names_in_ is None:  # a DataFrame
+                self.feature_names_in_ = [str(c) for c in X.columns]
+
+            def count_epochs(k: int) -> None:  # (as each epoch completes: checkpoints)
+                self._epochs_trained += k
+            run_fit(self._engine, self.arch, self.params, Xv, Y, history, fs, seed=seed,
+                    first_epoch=first_epoch, validation=validation, evaluate=self._scores,
+                    scratch=scratch, count_epochs=count_epochs, weights=weights,
+                    dropout=dropout, net=self)
         return history

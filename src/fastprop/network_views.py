@@ -179,9 +179,27 @@ class NetworkViews:
         """
         from .io import write_model
 
+        write_model(path, self.metadata(), self.params, self._optimizer_state(path))
+
+    def _optimizer_state(self, path) -> dict | None:
+        """``net.optimizer.state_dict()`` for ``save``, checked to fit this network."""
+        from .io import ModelFileError
+        from .optim import Optimizer
+
         optimizer = getattr(self, "optimizer", None)
-        write_model(path, self.metadata(), self.params,
-                    None if optimizer is None else optimizer.state_dict())
+        if optimizer is None:
+            return None
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"net.optimizer must be a fastprop optimizer or None, got "
+                            f"{type(optimizer).__name__}")
+        saved = optimizer.state_dict()
+        for name, buffer in saved["state"].items():
+            if buffer.shape != (self.n_params,) or buffer.dtype != self.dtype:
+                raise ModelFileError(
+                    f"not saved: net.optimizer's {name!r} holds {buffer.shape} "
+                    f"{buffer.dtype}, not this network's {self.n_params} {self.dtype} "
+                    f"parameters; {str(path)!r} is left as it was")
+        return saved
 
     def metadata(self) -> dict:
         """What ``save`` writes beside the parameters (JSON-ready): the architecture,

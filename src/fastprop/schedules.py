@@ -59,8 +59,12 @@ class Schedule:
         >>> fp.schedules.ExponentialLR(0.5).rates(1, 3, 1.0).tolist()
         [0.5, 0.25, 0.125]
         """
-        out = np.array([self.rate(first_epoch + e, base_lr, n_samples)
-                        for e in range(epochs)], dtype=np.float64)
+        out = np.empty(epochs, dtype=np.float64)
+        for e in range(epochs):
+            try:
+                out[e] = self.rate(first_epoch + e, base_lr, n_samples)
+            except OverflowError:
+                out[e] = np.inf
         bad = ~(np.isfinite(out) & (out >= 0))
         if bad.any():
             e = int(np.argmax(bad))

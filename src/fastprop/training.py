@@ -112,8 +112,8 @@ def check_fit_settings(*, epochs, batch_size, lr, optimizer, shuffle, seed, prog
 
 
 def run_fit(engine, arch, params, X, Y, history: History, settings: FitSettings, *, seed,
-            first_epoch, validation, evaluate, scratch, weights=None, dropout=None,
-            net=None) -> None:
+            first_epoch, validation, evaluate, scratch, count_epochs, weights=None,
+            dropout=None, net=None) -> None:
     """Train ``params`` (a network's flat buffer, with architecture ``arch``) in place on
     the validated (X, Y), recording each completed epoch in ``history``.
 
@@ -125,6 +125,8 @@ def run_fit(engine, arch, params, X, Y, history: History, settings: FitSettings,
     scores ``validation`` (a validated (X, Y) or None) and, with ``metrics``, the
     training data — recorded in ``history`` and handed to each of ``callbacks`` (with
     ``net``, the network they see); a callback returning True ends training there.
+    ``count_epochs(k)`` is told of every k epochs completed, as soon as they are (a
+    checkpoint saved from a callback then holds the network's epoch count).
     ``scratch`` is the dict of buffers the network keeps between calls; ``dropout`` =
     (seed, first epoch) of the dropout masks, or None. Raises ``DivergenceError`` (with
     ``history`` attached) and, after Ctrl-C, ``KeyboardInterrupt``; ``len(history.loss)``
@@ -167,15 +169,16 @@ def run_fit(engine, arch, params, X, Y, history: History, settings: FitSettings,
                         history.lr.extend([optimizer.lr] * new if lrs is None else
                                           [float(v) for v in lrs[:new]])
                     optimizer.epochs += new
-                if stop[0] or new < count:
-                    break
-                if per_epoch:
+                    count_epochs(new)
+                if per_epoch and new == count:  # (after Ctrl-C too: the lists stay aligned)
                     logs = _logs(history, optimizer.lr if lrs is None else float(lrs[0]),
                                  X, Y, validation, evaluate, metrics)
                     history.record(logs)
-                    # every callback sees the epoch, whichever asks to stop
-                    stopped = any([bool(callback.on_epoch_end(net, start, logs))
-                                   for callback in callbacks])
+                    if not stop[0]:  # every callback sees the epoch, whichever asks to stop
+                        stopped = any([bool(callback.on_epoch_end(net, start, logs))
+                                       for callback in callbacks])
+                if stop[0] or new < count:
+                    break
                 if bar is not None:
                     bar.set_postfix(postfix(history), refresh=False)
                     bar.update(1)

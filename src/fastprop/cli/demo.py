@@ -76,8 +76,9 @@ def _early_stopping(args, X, y) -> None:
     test = net.evaluate(X[450:], y[450:])
     ran = f"stopped after epoch {stop.stopped_epoch + 1}" if stop.stopped_epoch is not None \
         else f"ran all {len(history.loss)} epochs"
+    kept = "the last" if stop.best_epoch is None else f"epoch {stop.best_epoch + 1}"
     _say(f"\n3. The same training with fp.callbacks.EarlyStopping(patience=10): it {ran} "
-         f"and kept the weights of epoch {stop.best_epoch + 1}: held-out loss "
+         f"and kept the weights of {kept}: held-out loss "
          f"{test['loss']:.4f}, accuracy {test['accuracy']:.3f}.")
 
 

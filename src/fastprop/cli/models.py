@@ -88,7 +88,7 @@ def _training_control(args):
     monitor = "val_loss" if validated else "loss"
     callbacks: list = []
     if args.lr_schedule == "plateau":
-        callbacks.append(ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=3))
+        callbacks.append(ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=2))
     stopper = None
     if validated and not args.no_early_stopping:
         patience = 10 if args.early_stopping is None else args.early_stopping
@@ -108,10 +108,11 @@ def _training_control(args):
 
         def on_train_end(self, net, history):
             if stopper is not None and stopper.stopped_epoch is not None:
+                kept = "the last epoch" if stopper.best_epoch is None else \
+                    f"epoch {stopper.best_epoch + 1} (val_loss {stopper.best:.4g})"
                 print(f"early stopping after epoch {stopper.stopped_epoch + 1}: the "
                       f"validation loss has not improved for {stopper.patience} epochs; "
-                      f"keeping epoch {stopper.best_epoch + 1} (val_loss "
-                      f"{stopper.best:.4g})", flush=True)
+                      f"keeping {kept}", flush=True)
 
     schedule = {"cosine": CosineAnnealingLR(args.epochs),
                 "step": StepLR(max(1, -(-args.epochs // 3)), gamma=0.1)}.get(args.lr_schedule)

@@ -96,8 +96,9 @@ def from_state_dict(saved: dict, n_params: int, dtype, layout=None) -> Optimizer
     optimizer = OPTIMIZERS[kind](**config)
     t, epochs = saved["t"], saved["epochs"]
     for name, value in (("t", t), ("epochs", epochs)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"optimizer {name} must be an integer >= 0, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**53:
+            raise ValueError(f"optimizer {name} must be an integer in [0, 2**53), got "
+                             f"{value!r}")
     state = saved["state"]
     if set(state) != {name for name in optimizer._state_names() if name is not None}:
         raise ValueError(f"optimizer {kind!r} state holds {sorted(state)}")
