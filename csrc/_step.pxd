@@ -25,6 +25,7 @@ cdef enum:
     MAX_STATE = 4
     ADAM_BETA2 = 1       # Adam's arguments: beta1, beta2, eps
     ADAM_EPS = 2
+    CLIP_BLOCK = 4096    # parameters scaled and clamped, then updated, at a time
 
 
 ctypedef struct Net:
@@ -339,8 +340,14 @@ cdef inline int train_step(Job* job, const floating* cur, floating* nxt, const f
         factor = 1
         if squares > job.unclipped_squares:  # (below: factor ≥ 1 for sure, no √ or ÷)
             factor = job.clip_norm / (<floating>sqrt(squares) + 1e-6)
-        if <floating>factor < 1 or job.clip_value > 0:  # one pass: g·c, then clamped
-            scale_and_clamp(grad, job.n_params, <floating>factor if <floating>factor < 1
-                            else 1, job.clip_value)
-        bad = update(job, cur, nxt, 0, job.n_params)
+        if <floating>factor < 1 or job.clip_value > 0:  # g·c, then clamped, block by
+            end = 0                                     # block just before its update,
+            while end < job.n_params:                   # while the block is in cache
+                l = end
+                end = min(end + CLIP_BLOCK, job.n_params)
+                scale_and_clamp(grad + l, end - l, <floating>factor if <floating>factor < 1
+                                else 1, job.clip_value)
+                bad |= update(job, cur, nxt, l, end)
+        else:
+            bad = update(job, cur, nxt, 0, job.n_params)
     return DIVERGED_UPDATE if bad else 0
