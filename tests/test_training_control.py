@@ -539,6 +539,14 @@ def test_an_interrupt_in_an_epochs_last_step_keeps_the_lists_aligned(monkeypatch
     assert len(h.loss) == len(h.lr) == len(h.val_loss) == len(h["f1"]) == 2
 
 
+def test_a_callback_cannot_train_its_own_network():
+    X, y = moons(40)
+    net = fp.Network([2, 3, 1], seed=0)
+    nested = cb.LambdaCallback(on_epoch_end=lambda n, e, logs: n.fit(X, y, epochs=1))
+    with pytest.raises(RuntimeError, match="this very thread"):
+        net.fit(X, y, epochs=2, callbacks=[nested])
+
+
 def test_divergence_and_interrupts_still_behave():
     X, y = moons()
     ended = []

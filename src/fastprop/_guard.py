@@ -28,6 +28,10 @@ class Guard:
         self._scratch = threading.Lock()  # held by whoever uses the kept buffers
 
     def _busy(self, what: str) -> RuntimeError:
+        if self._trainer_thread == threading.get_ident():  # a callback of its own fit
+            return RuntimeError(
+                f"{what}: this network is being trained by this very thread (a fit "
+                "callback cannot train the network it is called from; use net.copy())")
         return RuntimeError(
             f"{what}: this network is being trained in another thread; a network can be "
             "trained by one thread at a time (use net.copy())")
