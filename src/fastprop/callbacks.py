@@ -131,6 +131,15 @@ class _Monitor:
     def worst(self) -> float:
         return -math.inf if self.larger_is_better else math.inf
 
+    def beats(self, value: float, best: float, threshold: float = 0.0,
+              relative: bool = False) -> bool:
+        """Whether ``value`` improves on ``best`` by more than ``threshold`` in the better
+        direction: beyond best ± threshold, or (``relative``) best·(1 ± threshold). A NaN
+        never does."""
+        sign = 1 if self.larger_is_better else -1
+        bar = best * (1 + sign * threshold) if relative else best + sign * threshold
+        return value > bar if self.larger_is_better else value < bar
+
 
 class EarlyStopping(Callback, _Monitor):
     """Stop when ``monitor`` has not improved for ``patience`` epochs, and (with
@@ -184,14 +193,9 @@ class EarlyStopping(Callback, _Monitor):
     def on_train_begin(self, net):
         self._reset()
 
-    def _improved(self, value: float) -> bool:
-        if self.larger_is_better:
-            return value > self.best + self.min_delta
-        return value < self.best - self.min_delta
-
     def on_epoch_end(self, net, epoch, logs):
         value = float(logs[self.monitor])
-        if self._improved(value):
+        if self.beats(value, self.best, self.min_delta):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best:
                 if self._best_params is None:
@@ -264,18 +268,9 @@ class ReduceLROnPlateau(Callback, _Monitor):
     def on_train_begin(self, net):
         self._reset()
 
-    def _is_better(self, value: float) -> bool:
-        if self.larger_is_better:
-            bar = self.best * (1 + self.threshold) if self.threshold_mode == "rel" \
-                else self.best + self.threshold
-            return value > bar
-        bar = self.best * (1 - self.threshold) if self.threshold_mode == "rel" \
-            else self.best - self.threshold
-        return value < bar
-
     def on_epoch_end(self, net, epoch, logs):
         value = float(logs[self.monitor])
-        if self._is_better(value):
+        if self.beats(value, self.best, self.threshold, self.threshold_mode == "rel"):
             self.best, self.num_bad_epochs = value, 0
         else:
             self.num_bad_epochs += 1
@@ -344,8 +339,7 @@ class ModelCheckpoint(Callback, _Monitor):
     def on_epoch_end(self, net, epoch, logs):
         if self.save_best_only:
             value = float(logs[self.monitor])
-            better = value > self.best if self.larger_is_better else value < self.best
-            if not better:
+            if not self.beats(value, self.best):
                 return None
             self.best = value
         self.last_saved = self.path.format(epoch=epoch + 1, **logs)
