@@ -9,7 +9,12 @@ import sys
 from pathlib import Path
 
 #: The compiled modules, csrc/<name>.pyx -> fastprop.<name>.
-EXTENSION_MODULES = ("_codes", "_engine", "_shuffle", "_sklearn_epoch")
+EXTENSION_MODULES = ("_codes", "_engine", "_products", "_shuffle", "_sklearn_epoch")
+
+#: C sources compiled into a module besides its .pyx: the matrix products (csrc/mm.c), into
+#: each module whose kernels run a training step, and into _products, which calls them from
+#: Python for the tests and benchmarks.
+C_SOURCES = {name: ["csrc/mm.c"] for name in ("_engine", "_products", "_sklearn_epoch")}
 
 #: Cython directives of every module. The kernels trust their arguments (no bounds or
 #: wraparound checks, C division) only because the Python layer and ``_checks.pxd``
@@ -40,7 +45,8 @@ def extensions():
     return [
         Extension(
             f"fastprop.{name}",
-            [f"csrc/{name}.pyx"],
+            [f"csrc/{name}.pyx", *C_SOURCES.get(name, [])],
+            depends=[str(h) for h in Path("csrc").glob("*.h")],  # rebuilt when they change
             include_dirs=[numpy.get_include(), "csrc"],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             extra_compile_args=COMPILE_ARGS,

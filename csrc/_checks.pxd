@@ -47,6 +47,7 @@ cdef inline void _fill(Job* job, object plan, object ws, Py_ssize_t rows) except
     job.net.slope = plan.slope
     job.net.loss_param = plan.loss_param
     job.work.base = _data(buf, "workspace", t, -1)
+    job.work.pack = job.work.base  # (plan.workspace puts the packing scratch first)
     job.work.a_off = <const Py_ssize_t*>_data(a_off, "a_off", cnp.NPY_INTP, n_layers + 1)
     job.work.z_off = <const Py_ssize_t*>_data(z_off, "z_off", cnp.NPY_INTP, n_layers + 1)
     job.work.m_off = <const Py_ssize_t*>_data(m_off, "m_off", cnp.NPY_INTP, n_layers + 1)

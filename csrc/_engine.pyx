@@ -22,11 +22,23 @@ from _signals cimport Pending, pending_start, reraise, signal_raised
 from _codes cimport DIVERGED_LOSS, DONE, PY_ERROR, STOPPED
 from _step cimport Job, Net, Work, forward, gather_batch, loss_and_grad, step_stream
 from _step cimport train_step, update
+from _mm cimport mm_configure, mm_state
 
 import numpy as np
 
 
 cnp.import_array()
+
+mm_configure(0, -1, 0)
+
+
+def _configure_kernels(int mode, int isa, size_t blas_threads_query):
+    """This module's matrix products: see ``fastprop._kernels``."""
+    mm_configure(mode, isa, blas_threads_query)
+
+
+def _kernel_state():
+    return mm_state()
 
 
 cdef void swap_contents(floating* a, floating* b, Py_ssize_t n) noexcept nogil:

@@ -8,8 +8,9 @@ through W_l (n_in × n_out) and b_l (n_out):
     backward   ∂L/∂W_l = a_lᵀ·δ_l ;  ∂L/∂b_l = Σ_rows δ_l
                δ_{l−1} = (δ_l·W_lᵀ) ⊙ f′(a_l)                     (derivative fused)
 
-Products go through BLAS when the layer is big enough to pay for the call, through
-plain loops otherwise (``BLAS_MIN_FLOPS``). All arrays are row-major and contiguous.
+Products go through ``_blas.gemm`` (fastprop's own kernels or BLAS, given the workspace's
+``pack`` scratch) when the layer is big enough to pay for the call, through plain loops
+otherwise (``BLAS_MIN_FLOPS``). All arrays are row-major and contiguous.
 """
 
 from libc.math cimport exp, log, log1p
@@ -32,7 +33,7 @@ cdef enum:
 
 cdef inline void dense_forward(const floating* a_in, const floating* W, const floating* b,
                                floating* z, Py_ssize_t rows, Py_ssize_t n_in,
-                               Py_ssize_t n_out) noexcept nogil:
+                               Py_ssize_t n_out, void* pack) noexcept nogil:
     """z = a_in·W + b  (b may be NULL: no bias).
 
     Through BLAS the bias is fused into the product: z is filled with b row by row and
@@ -45,8 +46,8 @@ cdef inline void dense_forward(const floating* a_in, const floating* W, const fl
         if b != NULL:
             for r in range(rows):
                 memcpy(z + r * n_out, b, n_out * sizeof(floating))
-        gemm(False, False, <int>rows, <int>n_out, <int>n_in, 1, a_in, <int>n_in, W,
-             <int>n_out, 1 if b != NULL else 0, z, <int>n_out)
+        gemm(False, False, <int>rows, <int>n_out, <int>n_in, a_in, <int>n_in, W,
+             <int>n_out, b != NULL, z, <int>n_out, pack)
         return
     for r in range(rows):
         zr = z + r * n_out
@@ -64,7 +65,8 @@ cdef inline void dense_forward(const floating* a_in, const floating* W, const fl
 
 cdef inline void dense_backward(const floating* a_in, const floating* W, const floating* delta,
                                 floating* grad_W, floating* grad_b, floating* delta_in,
-                                Py_ssize_t rows, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+                                Py_ssize_t rows, Py_ssize_t n_in, Py_ssize_t n_out,
+                                void* pack) noexcept nogil:
     """∂L/∂W = a_inᵀ·δ ; ∂L/∂b = Σ_rows δ (grad_b may be NULL) ;
     δ_in = δ·Wᵀ (delta_in may be NULL: first layer). The caller multiplies δ_in by f′."""
     cdef Py_ssize_t r, k, j
@@ -74,8 +76,8 @@ cdef inline void dense_backward(const floating* a_in, const floating* W, const f
     cdef floating* gk
     cdef bint blas = rows * n_in * n_out >= BLAS_MIN_FLOPS
     if blas:
-        gemm(True, False, <int>n_in, <int>n_out, <int>rows, 1, a_in, <int>n_in, delta,
-             <int>n_out, 0, grad_W, <int>n_out)
+        gemm(True, False, <int>n_in, <int>n_out, <int>rows, a_in, <int>n_in, delta,
+             <int>n_out, False, grad_W, <int>n_out, pack)
     else:
         memset(grad_W, 0, n_in * n_out * sizeof(floating))
         for r in range(rows):
@@ -95,8 +97,8 @@ cdef inline void dense_backward(const floating* a_in, const floating* W, const f
     if delta_in == NULL:
         return
     if blas:
-        gemm(False, True, <int>rows, <int>n_in, <int>n_out, 1, delta, <int>n_out, W,
-             <int>n_out, 0, delta_in, <int>n_in)
+        gemm(False, True, <int>rows, <int>n_in, <int>n_out, delta, <int>n_out, W,
+             <int>n_out, False, delta_in, <int>n_in, pack)
         return
     for r in range(rows):
         dr = delta + r * n_out

@@ -14,10 +14,21 @@ from _signals cimport pending_start, reraise, signal_raised
 from _fpenv cimport fastprop_flush_denormals, fastprop_restore_fpenv
 from _codes cimport ADAM, DONE, PY_ERROR, STOPPED
 from _step cimport ADAM_BETA2, ADAM_EPS, Job, Net, Work, gather_batch, loss_and_grad, update
+from _mm cimport mm_configure, mm_state
 
 import numpy as np
 
 cnp.import_array()
+mm_configure(0, -1, 0)
+
+
+def _configure_kernels(int mode, int isa, size_t blas_threads_query):
+    """This module's matrix products: see ``fastprop._kernels``."""
+    mm_configure(mode, isa, blas_threads_query)
+
+
+def _kernel_state():
+    return mm_state()
 
 
 cdef int run_sklearn_epoch(Job* job, floating* params, double loss_scale, double grad_scale,

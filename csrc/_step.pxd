@@ -42,6 +42,7 @@ ctypedef struct Net:
 
 ctypedef struct Work:           # one workspace buffer, sized for `rows` samples
     void* base
+    void* pack                  # its first MM_PACK_BYTES: the products' packing (_mm.pxd)
     const Py_ssize_t* a_off     # a_l (l = 1 … L−1) at base + a_off[l]
     const Py_ssize_t* z_off     # z_{l−1}, whose f(z) is a_l, at base + z_off[l] when the
                                 # activation's f′ needs z (GELU, SiLU, softplus); else −1
@@ -132,7 +133,7 @@ cdef inline void forward(const Net* net, const floating* params, const floating*
             out = base + w.z_off[l + 1]
         dense_forward(a_in, params + net.w_off[l],
                       params + net.b_off[l] if net.b_off != NULL else NULL,
-                      out, rows, n_in, n_out)
+                      out, rows, n_in, n_out, w.pack)
         if l == last:
             activate(net.act[l], out, base + w.a_out, rows, n_out, <floating>net.slope)
         else:
@@ -174,7 +175,7 @@ cdef inline floating* backward_layer(const Net* net, Py_ssize_t l, const floatin
         delta_in = base + (w.d1 if delta == base + w.d0 else w.d0)
     dense_backward(a_in, params + net.w_off[l], delta, grad + net.w_off[l],
                    grad + net.b_off[l] if net.b_off != NULL else NULL,
-                   delta_in, rows, n_in, n_out)
+                   delta_in, rows, n_in, n_out, w.pack)
     if l > 0:  # δ_{l−1} = (δ_l·W_lᵀ) [⊙ mask] ⊙ f′(z_{l−1})
         if masked:
             m = base + w.m_off[l]

@@ -87,6 +87,12 @@ def make_optimizer(name):
           suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_engines_agree(p):
+    check_engines_agree(p)
+
+
+def check_engines_agree(p):
+    """The comparison of the property test, for one problem (also run under each kernel
+    path by test_kernels.py)."""
     # Adam divides each gradient component by its own magnitude (m/(√v + eps)), so float32
     # rounding in a near-zero component becomes an lr-sized step: float32 agreement is
     # checked with the SGD family, Adam in float64 (and against torch.optim).

@@ -125,7 +125,7 @@ missing = sorted(set(sources) - set(names))
 if missing:
     errors.append(f"sdist lacks source files: {missing}")
 # ... and nothing generated may be.
-generated = ["*.c", "*.cpp", "*.so", "*.pyd", "*.dylib", "*.o", "*.obj", "*.html", "*.pyc"]
+generated = ["csrc/_*.c", "src/*.c", "*.cpp", "*.so", "*.pyd", "*.dylib", "*.o", "*.obj", "*.html", "*.pyc"]
 bad = [n for n in names if any(fnmatch.fnmatch(n, g) for g in generated)
        or n.split("/")[0] in ("build", "dist", "wheelhouse")]
 if bad:

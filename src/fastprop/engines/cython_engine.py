@@ -13,7 +13,7 @@ from .numpy_engine import NumpyEngine, _diverged
 from .plan import Plan
 
 try:
-    from .. import _engine, _shuffle, _sklearn_epoch
+    from .. import _engine, _kernels, _shuffle, _sklearn_epoch  # noqa: F401 (_kernels: configures)
     from .._codes import Status
 except ImportError as exc:  # pragma: no cover - a broken install
     raise ImportError(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._codes import ActivationCode, LossCode
+from .._products import PACK_BYTES
 
 
 class Plan:
@@ -40,8 +41,10 @@ class Plan:
     def workspace(self, rows: int):
         """(buffer, a_off, z_off, m_off, h_off, (z_out, a_out, d0, d1, xb, yb)) for
         ``rows`` samples: a hidden layer's z is kept beside its a only when its f′ needs
-        z, its dropout mask and masked a only with dropout there (else −1)."""
-        sizes, pos = self.sizes, 0
+        z, its dropout mask and masked a only with dropout there (else −1). The buffer
+        starts with the matrix products' packing scratch (PACK_BYTES)."""
+        sizes = self.sizes
+        pos = -(-PACK_BYTES // np.dtype(self.dtype).itemsize)
         a_off = np.zeros(len(sizes), dtype=np.intp)
         z_off = np.full(len(sizes), -1, dtype=np.intp)
         m_off = np.full(len(sizes), -1, dtype=np.intp)
