@@ -1,6 +1,8 @@
 """Exercise every compiled kernel on small random problems (run under valgrind by
 tools/memcheck.sh): both dtypes, batch 1, partial and full batches, shuffle, every
-activation and loss, BLAS-sized and loop-sized layers, predict chunking (> 256 rows),
+activation and loss, BLAS-sized and loop-sized layers, every matrix-product kernel path
+this CPU runs under valgrind (own kernels at the edges of their blocking, and in training),
+predict chunking (> 256 rows),
 training buffers kept between fit calls (odd and even step counts, per-epoch calls with
 validation), sample weights, the activations that keep z, the pointwise losses, every
 optimizer, dropout, class weights, and fastprop.sklearn's compiled epoch (Poisson too)."""
@@ -95,4 +97,25 @@ for dtype in (np.float64, np.float32):
                                        sample_weight=rng.uniform(0, 2, size=157))
             MLPRegressor(loss="poisson", **common).fit(
                 Xc.astype(dtype), rng.poisson(1.0, size=(157, 2)).astype(float))
+from fastprop import _kernels, _products  # noqa: E402
+
+ORDER = ["portable", "avx2", "avx512"]
+for path in ["blas", *ORDER[: ORDER.index(_kernels.state()["best"]) + 1]]:
+    with _kernels.use(path):
+        for dtype in (np.float64, np.float32):
+            # partial tiles and panels, two K blocks, rows 4 KiB apart, more rows than a block
+            for M, K, N in [(1, 1, 1), (9, 257, 33), (12, 40, 1024), (300, 20, 17)]:
+                for ta in (False, True):
+                    for tb in (False, True):
+                        A = rng.normal(size=(K, M) if ta else (M, K)).astype(dtype)
+                        B = rng.normal(size=(N, K) if tb else (K, N)).astype(dtype)
+                        C = np.empty((M, N), dtype)
+                        _products._product(A, B, ta, tb, C)
+                        _products._product(A, B, ta, tb, C, accumulate=True)
+            net = fp.Network([300, 40, 30, 2], output="identity", loss="mse",
+                             dtype=dtype.__name__, seed=1)
+            Xk = rng.normal(size=(37, 300))
+            net.fit(Xk, rng.normal(size=(37, 2)), epochs=1, batch_size=16, seed=0)
+            MLPRegressor(hidden_layer_sizes=(40,), max_iter=2, batch_size=16, tol=0,
+                         random_state=0).fit(Xk.astype(dtype), rng.normal(size=37))
 print("memcheck driver finished")
