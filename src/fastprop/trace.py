@@ -153,6 +153,25 @@ class Trace:
                 "grad": float(self.grad_weights[k][i, j]),
                 "new": float(self.new_weights[k][i, j])}
 
+    def check(self, answers: dict):
+        """Compare a learner's own numbers for this step with it: ``answers`` in the
+        layout of :meth:`to_dict` (any subset), each number to the digits it was written
+        with. Returns a ``fastprop.trace_check.CheckResult``: ``ok``, ``first`` (the first
+        wrong number in the order the step computes them, with the known slip that gives
+        it, if one does) and every ``mismatches``.
+
+        Examples
+        --------
+        >>> import fastprop as fp
+        >>> ex = fp.examples.get("one-input-sigmoid-bce")
+        >>> t = ex.network().trace(ex.x, ex.y, ex.lr)
+        >>> print(t.check({"edges": {"BC": {"grad": 0.21737}}}).first.slip)
+        the sign is wrong
+        """
+        from .trace_check import check
+
+        return check(self, answers)
+
     # ----------------------------------------------------------- rendering
     def format(self, digits: int = 5, detail: str = "auto") -> str:
         """The step as text, numbers to ``digits`` decimals: ``detail="full"`` node by

@@ -103,6 +103,10 @@ def _parser() -> _Parser:
     e.add_argument("--format", choices=["text", "markdown", "json"], default="text",
                    help="how to print the step")
     e.add_argument("--png", metavar="PATH", help="also draw the network with the step")
+    e.add_argument("--check", metavar="ANSWERS.json", help="check your own numbers for the "
+                   "step (any fields of --format json, to the digits you computed): the "
+                   "first wrong one and the slip behind it; exit status 0 when all agree, "
+                   "1 when one does not")
     e.set_defaults(func=_explain)
 
     t = sub.add_parser("train", parents=[engine, progress], help="train on a CSV file")

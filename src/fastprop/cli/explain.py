@@ -2,7 +2,9 @@
 
 A built-in worked example (``--example``, ``--list``) or your own network (``--sizes``,
 ``--weights``, ``--x``, ``--y``), printed as text, markdown or JSON, and for the worked
-examples compared number by number with the text they come from.
+examples compared number by number with the text they come from; or, with ``--check
+answers.json``, a learner's own numbers for the step checked against it
+(``fastprop.trace_check``).
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ def _explain(args) -> int:
         trace = net.trace(ex.x, ex.y, ex.lr)
     else:
         net, trace = _custom_trace(args)
+    if args.check:
+        return _check(trace, args)
     if args.format == "json":
         print(json.dumps(trace.to_dict(), indent=1, ensure_ascii=False))
     elif args.format == "markdown":
@@ -78,6 +82,28 @@ def _explain(args) -> int:
         net.draw(args.png, trace=trace)
         print(f"\nwrote the network diagram to {os.path.abspath(args.png)}")
     return 0
+
+
+def _check(trace, args) -> int:
+    """``--check PATH``: the learner's numbers against the step; 0 when all agree, 1 when
+    one does not (as diff), 2 when the answers file cannot be read or does not fit."""
+    from ..trace_check import parse_answers
+
+    path = args.check
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"--check: cannot read {path!r}: {err}") from None
+    try:
+        result = trace.check(parse_answers(text))
+    except ValueError as err:
+        raise UsageError(f"--check {path!r}: {err}") from None
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), indent=1, ensure_ascii=False))
+    else:
+        print(result)
+    return 0 if result.ok else 1
 
 
 #: The options that describe a network of one's own (refused with --example).
