@@ -25,7 +25,7 @@ def test_each_plain_progress_line_shows_its_own_epoch(monkeypatch, capsys):
         assert f"val_loss={history.val_loss[epoch]:.4g}" in line
 
 
-@pytest.mark.parametrize("extra", [["--lr", "0.5"], ["--x", "1,2"], ["--weights", "1"],
+@pytest.mark.parametrize("extra", [["--x", "1,2"], ["--weights", "1"],
                                    ["--activation", "tanh"], ["--seed", "3"]])
 def test_explain_example_refuses_options_it_would_ignore(extra, capsys):
     assert main(["explain", "--example", "two-inputs-sigmoid-mse", *extra]) == 2

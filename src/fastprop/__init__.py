@@ -46,6 +46,10 @@ def __getattr__(name):  # lazy: importing fastprop never imports the optional ex
         from .trace import Trace
 
         return Trace
+    if name == "MultiStepTrace":
+        from .trace_steps import MultiStepTrace
+
+        return MultiStepTrace
     if name == "TabularModel":
         from .tabular import TabularModel
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from ._guard import Guard as _Guard
-from ._validation import check_dtype, check_float
+from ._validation import check_dtype, check_float, check_int
 from .architecture import Architecture
 from .engines import get_engine as _get_engine
 
@@ -19,12 +19,18 @@ class NetworkViews:
     """Mixed into ``Network``: explanation, pictures, copies, saving and interchange."""
 
     # ----------------------------------------------------------- explanation
-    def trace(self, x, y, lr: float | None = None, *, optimizer=None):
-        """One training step on (x, y), computed and not applied: a ``fp.Trace``.
+    def trace(self, x, y, lr: float | None = None, *, optimizer=None, steps: int = 1,
+              batch_size: int | None = None):
+        """Training steps on (x, y), computed and not applied: a ``fp.Trace`` of one step,
+        or for ``steps`` > 1 a ``fp.MultiStepTrace`` (its ``steps``: one trace per step).
 
         The step is gradient descent at rate ``lr`` (w − η·∂L/∂w, as the worked examples
-        take it), or one step of ``optimizer`` from its current state (a copy steps; the
-        trace shows its state after the step). Give one of the two.
+        take it), or ``optimizer``'s rule continuing from its current state (a copy
+        steps; each trace shows the state before and after its step, formula by formula).
+        Give one of the two. Every step takes all of (x, y), its gradient the mean over
+        the rows; with ``batch_size``, step k takes the next ``batch_size`` rows in order
+        and starts again from the first after the last, as ``fit(..., shuffle=False)``.
+        The network and ``optimizer`` are not changed.
 
         >>> import fastprop as fp
         >>> ex = fp.examples.get("two-inputs-sigmoid-mse")
@@ -33,9 +39,12 @@ class NetworkViews:
         >>> t = ex.network().trace(ex.x, ex.y, optimizer=fp.Adam(0.1))
         >>> sorted(t.state), round(t.edge("AC")["new"], 5)
         (['exp_avg', 'exp_avg_sq'], 0.6)
+        >>> t = ex.network().trace(ex.x, ex.y, optimizer=fp.SGD(0.5, momentum=0.9), steps=3)
+        >>> [round(step.edge("CD")["new"], 5) for step in t.steps]
+        [0.86081, 0.97408, 1.13002]
         """
         from .optim import check_optimizer
-        from .trace import make_trace
+        from .trace_steps import make_trace
 
         if (lr is None) == (optimizer is None):
             raise TypeError("trace needs lr (gradient descent) or optimizer, exactly one")
@@ -43,8 +52,12 @@ class NetworkViews:
             optimizer = check_optimizer(optimizer)
         else:
             lr = check_float(lr, "lr", positive=True)
+        steps = check_int(steps, "steps", minimum=1)
+        if batch_size is not None:
+            batch_size = check_int(batch_size, "batch_size", minimum=1)
         X, Y = self._data(x, y, "x", "y")
-        return make_trace(self.arch, self.params, X, Y, lr, repr(self), optimizer)
+        return make_trace(self.arch, self.params, X, Y, lr, repr(self), optimizer, steps,
+                          batch_size)
 
     def draw(self, path=None, trace=None, ax=None):
         """Draw the network: nodes named as in the trace (A, B, …), edges labelled with

@@ -22,9 +22,8 @@ from functools import cached_property
 import numpy as np
 
 from ._names import edge_name, node_names, span
-from ._validation import check_float
 from .activations import ACTIVATIONS
-from .engines.numpy_engine import NumpyEngine, _loss
+from .engines.numpy_engine import _loss
 from .losses import LOSSES
 
 
@@ -52,15 +51,22 @@ class Trace:
     """
 
     def __init__(self, *, arch, description, lr, x, y, zs, acts, deltas, params, grad,
-                 optimizer=None, new_params=None):
+                 optimizer=None, new_params=None, state_before=None, step=1):
         self.arch, self.description, self.lr, self.x, self.y = arch, description, lr, x, y
+        #: Which step of a multi-step trace this is (1 for a trace of one step).
+        self.step = step
         #: The optimizer after the step (a copy), when the step is an optimizer's; its
-        #: state per buffer name: (weight views, bias views) in the network's layout.
+        #: state per buffer name after (``state``) and before (``state_before``) the
+        #: step: (weight views, bias views) in the network's layout.
         self.optimizer = optimizer
-        self.state = {} if optimizer is None else {
-            name: ([v.copy() for v in arch.weight_views(buf)],
-                   [v.copy() for v in arch.bias_views(buf)])
-            for name, buf in optimizer.state.items()}
+
+        def views(buffers):
+            return {name: ([v.copy() for v in arch.weight_views(buf)],
+                           [v.copy() for v in arch.bias_views(buf)])
+                    for name, buf in buffers.items()}
+
+        self.state = {} if optimizer is None else views(optimizer.state)
+        self.state_before = {} if optimizer is None else views(state_before)
         self.inputs, self.z, self.a, self.deltas = acts[:-1], zs, acts[1:], deltas
         self.y_hat = acts[-1]
         self.loss = _loss(arch.loss, zs[-1], acts[-1], y, param=arch.huber_delta)
@@ -134,6 +140,9 @@ class Trace:
             out.update(bias=float(self.biases[k - 1][j]),
                        grad_bias=float(self.grad_biases[k - 1][j]),
                        new_bias=float(self.new_biases[k - 1][j]))
+            if self.optimizer is not None:
+                out.update(bias_step=out["new_bias"] - out["bias"],
+                           bias_state=self.parameter_state(1, k - 1, j))
         return {"layer": k, **out}
 
     def edge(self, name: str) -> dict:
@@ -149,9 +158,34 @@ class Trace:
         if name not in self.edge_positions:
             raise KeyError(f"no edge {name!r}; edges are named {span(self.edge_names)}")
         k, i, j = self.edge_positions[name]
-        return {"layer": k, "weight": float(self.weights[k][i, j]),
-                "grad": float(self.grad_weights[k][i, j]),
-                "new": float(self.new_weights[k][i, j])}
+        out = {"layer": k, "weight": float(self.weights[k][i, j]),
+               "grad": float(self.grad_weights[k][i, j]),
+               "new": float(self.new_weights[k][i, j])}
+        if self.optimizer is not None:
+            out.update(step=out["new"] - out["weight"],
+                       state=self.parameter_state(0, k, (i, j)))
+        return out
+
+    def parameter_state(self, part: int, layer: int, index, before: bool = False) -> dict:
+        """The optimizer's state of one parameter after (or ``before``) the step, by
+        buffer name (``{}`` for gradient descent): ``part`` 0 for the weight
+        ``weights[layer][index]``, 1 for the bias ``biases[layer][index]``.
+
+        Examples
+        --------
+        >>> import fastprop as fp
+        >>> ex = fp.examples.get("one-input-sigmoid-bce")
+        >>> t = ex.network().trace(ex.x, ex.y, optimizer=fp.SGD(0.5, momentum=0.9))
+        >>> round(t.parameter_state(0, 1, (0, 0))["momentum_buffer"], 5)
+        -0.21738
+        """
+        state = self.state_before if before else self.state
+        return {name: float(views[part][layer][index]) for name, views in state.items()}
+
+    @property
+    def steps(self) -> list[Trace]:
+        """The steps of this trace, in order: ``[self]`` (a ``MultiStepTrace`` has more)."""
+        return [self]
 
     def check(self, answers: dict):
         """Compare a learner's own numbers for this step with it: ``answers`` in the
@@ -244,10 +278,17 @@ class Trace:
                 "dloss_dyhat": self.dloss_dyhat.tolist(), "names": self.names,
                 "layers": layers, "nodes": nodes,
                 "edges": {name: self.edge(name) for name in self.edge_positions},
+                "step": self.step,
                 "optimizer": None if self.optimizer is None else repr(self.optimizer),
-                "state": {name: {"weights": [w.tolist() for w in ws],
-                                 "biases": [b.tolist() for b in bs]}
-                          for name, (ws, bs) in self.state.items()}}
+                "step_note": None if self.optimizer is None else
+                self.optimizer.step_note(repr),
+                "state_before": _state_lists(self.state_before),
+                "state": _state_lists(self.state)}
+
+
+def _state_lists(state: dict) -> dict:
+    return {name: {"weights": [w.tolist() for w in ws], "biases": [b.tolist() for b in bs]}
+            for name, (ws, bs) in state.items()}
 
 
 _LAYER_KEYS = ("inputs", "z", "a", "fprime", "dloss_da", "deltas", "weights",
@@ -260,49 +301,3 @@ def _dloss_dyhat(loss: str, y_hat, y, param=None):
     record = LOSSES[loss]
     with np.errstate(divide="ignore", invalid="ignore"):
         return record.dyhat(y_hat, y, param) / (n * k if record.per_output else n)
-
-
-def make_trace(arch, params, X, Y, lr: float | None, description: str,
-               optimizer=None) -> Trace:
-    """One gradient-descent step (or, given ``optimizer``, one step of its rule from its
-    current state, on a copy) of the network ``arch`` with parameters ``params`` on the
-    validated batch (X, Y), computed by the reference engine and not applied.
-
-    ``Network.trace`` calls this after checking its arguments (``ValueError`` or
-    ``TypeError`` naming ``x``, ``y`` or ``lr``); ``params`` is copied, never changed.
-
-    Parameters
-    ----------
-    arch : fastprop.architecture.Architecture
-    params : ndarray, the flat parameter buffer
-    X, Y : ndarray, shape (n, n_inputs) and (n, n_outputs), in the parameters' dtype
-    lr : float, > 0
-    description : str
-        How the trace names the network (``repr(net)``).
-
-    Examples
-    --------
-    >>> import fastprop as fp
-    >>> net = fp.examples.get("three-inputs-relu-sigmoid-bce").network()
-    >>> t = net.trace([1, 2, 3], 0, lr=1.0)
-    >>> round(t.node("F")["a"], 5), round(t.edge("EF")["new"], 5)
-    (0.99999, -4.99996)
-    """
-    params = params.copy()
-    grad = np.zeros_like(params)
-    reference = NumpyEngine()
-    zs, acts = reference.forward(arch, params, X)
-    deltas = reference.backward(arch, params, zs, acts, Y, grad)
-    new_params = None
-    if optimizer is not None:
-        import copy
-
-        optimizer = copy.deepcopy(optimizer)
-        optimizer.bind(arch.n_params, arch.dtype, (arch.sizes, arch.bias))
-        new_params = params.copy()
-        reference.update(optimizer, new_params, grad)
-        lr = optimizer.lr
-    lr = check_float(lr, "lr", positive=True)
-    return Trace(arch=arch, description=description, lr=lr, x=X, y=Y, zs=zs, acts=acts,
-                 deltas=deltas, params=params, grad=grad, optimizer=optimizer,
-                 new_params=new_params)

@@ -35,12 +35,17 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 
 from . import trace_slips as slips
+from ._names import edge_name
 
 #: Node fields and their place in the step: forward (z, a) or backward.
 _FORWARD = ("z", "a")
 _BACKWARD = ("dloss_da", "fprime", "delta")
-_NODE_FIELDS = _FORWARD + _BACKWARD + ("bias", "grad_bias", "new_bias")
-_EDGE_FIELDS = ("weight", "grad", "new")
+_NODE_FIELDS = _FORWARD + _BACKWARD + ("bias", "grad_bias", "bias_state", "bias_step",
+                                       "new_bias")
+#: A parameter's fields in the order the step computes them (state and step: with an
+#: optimizer only; state is an object of the optimizer's buffers).
+_EDGE_FIELDS = ("weight", "grad", "state", "step", "new")
+_BIAS_ORDER = {"grad_bias": 3, "bias_state": 4, "bias_step": 5, "new_bias": 6}
 #: ``layers[li][key]`` → the node or edge field it holds (inputs: the nodes of layer li).
 _LAYER_FIELDS = {"inputs": ("in", "a"), "z": ("out", "z"), "a": ("out", "a"),
                  "fprime": ("out", "fprime"), "dloss_da": ("out", "dloss_da"),
@@ -50,8 +55,8 @@ _LAYER_FIELDS = {"inputs": ("in", "a"), "z": ("out", "z"), "a": ("out", "a"),
                  "new_biases": ("bias", "new_bias")}
 #: Keys of ``to_dict()`` that describe the step rather than answer it: compared for
 #: equality (answers for another step are refused), or (``_IGNORED``) not looked at.
-_INPUTS = ("x", "y", "lr", "names", "network", "n_samples")
-_IGNORED = ("description", "optimizer", "state")
+_INPUTS = ("x", "y", "lr", "names", "network", "n_samples", "step")
+_IGNORED = ("description", "optimizer", "state", "state_before", "step_note")
 
 
 @dataclass
@@ -254,7 +259,12 @@ def _nodes(given, trace, nodes):
             if f not in trace.node(name):
                 raise ValueError(f"answers: nodes.{name}.{f} does not exist in this "
                                  "network (an input has only a; no biases: no bias fields)")
-            if f.endswith("bias"):
+            if f == "bias_state":
+                for buffer, v in _state_fields(value, trace, f"nodes.{name}.{f}"):
+                    _add(given, trace, ("bias", k, j, f, buffer), f"nodes.{name}.{f}.{buffer}",
+                         v)
+                continue
+            if "bias" in f:
                 _add(given, trace, ("bias", k, j, f), f"nodes.{name}.{f}", value)
                 continue
             per_sample = value if trace.n_samples > 1 else [value]
@@ -275,7 +285,26 @@ def _edges(given, trace, edges):
             if f not in _EDGE_FIELDS:
                 raise ValueError(f"answers: edges.{name} has no field {f!r}; an edge's "
                                  f"fields are {', '.join(_EDGE_FIELDS)}")
+            if f in ("state", "step") and trace.optimizer is None:
+                raise ValueError(f"answers: edges.{name}.{f}: a gradient-descent step has "
+                                 "no optimizer state or step of its own (new = w − η·grad)")
+            if f == "state":
+                for buffer, v in _state_fields(value, trace, f"edges.{name}.state"):
+                    _add(given, trace, ("edge", li, i, j, f, buffer),
+                         f"edges.{name}.state.{buffer}", v)
+                continue
             _add(given, trace, ("edge", li, i, j, f), f"edges.{name}.{f}", value)
+
+
+def _state_fields(value, trace, name):
+    """(buffer, number) of an answer's optimizer state ``{"exp_avg": …}``."""
+    if trace.optimizer is None:
+        raise ValueError(f"answers: {name}: a gradient-descent step has no optimizer state")
+    for buffer, v in _mapping(value, name).items():
+        if buffer not in trace.state:
+            raise ValueError(f"answers: {name} has no buffer {buffer!r}; "
+                             f"{trace.optimizer.kind}'s are {', '.join(trace.state)}")
+        yield buffer, v
 
 
 def _layers(given, trace, layers):
@@ -336,14 +365,18 @@ def _quantity(trace, key):
             lambda: slips.delta_slips(trace, k, j, r, value) if f == "delta" else \
             slips.factor_slips(value, trace)
     if key[0] == "bias":
-        _, k, j, f = key
-        arrays = {"bias": trace.biases, "grad_bias": trace.grad_biases,
-                  "new_bias": trace.new_biases}
-        value = float(arrays[f][k - 1][j])
-        order = (-1, k, j) if f == "bias" else (2, L - k, 3 if f == "grad_bias" else 4, -1, j)
+        _, k, j, f, *buffer = key
+        if f == "bias_state":
+            value = trace.parameter_state(1, k - 1, j)[buffer[0]]
+        else:
+            value = float(trace.node(trace.names[k][j])[f])
+        order = (-1, k, j) if f == "bias" else (2, L - k, _BIAS_ORDER[f], -1, j, *buffer)
         return order, value, lambda: slips.weight_slips(trace, k - 1, None, j, f)
-    _, li, i, j, f = key
-    arrays = {"weight": trace.weights, "grad": trace.grad_weights, "new": trace.new_weights}
-    value = float(arrays[f][li][i, j])
-    order = (-1, li + 1, i, j) if f == "weight" else (2, L - li - 1, 3 if f == "grad" else 4, i, j)
+    _, li, i, j, f, *buffer = key
+    if f == "state":
+        value = trace.parameter_state(0, li, (i, j))[buffer[0]]
+    else:
+        value = float(trace.edge(edge_name(trace.names[li][i], trace.names[li + 1][j]))[f])
+    order = (-1, li + 1, i, j) if f == "weight" else \
+        (2, L - li - 1, 3 + _EDGE_FIELDS.index(f) - 1, i, j, *buffer)
     return order, value, lambda: slips.weight_slips(trace, li, i, j, f)

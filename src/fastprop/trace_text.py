@@ -35,6 +35,9 @@ class _Text:
     def __init__(self, t, d: int):
         self.t, self.d, self.one = t, d, t.n_samples == 1
         self.lines: list[str] = []
+        #: (keys, line) of every line that computes a number: keys name the numbers,
+        #: ("a", "C"), ("delta", "C"), ("grad", "CD"), ("new", "CD"), ("loss",), …
+        self.keyed: list[tuple[tuple, str]] = []
 
     def f(self, v) -> str:
         return format_number(v, self.d)
@@ -49,14 +52,23 @@ class _Text:
             return self.f(arr[0])
         return f"[{', '.join(self.f(a) for a in arr[:6])}{', …' if arr.size > 6 else ''}]"
 
-    def add(self, *lines: str) -> None:
+    def add(self, *lines: str, key=None) -> None:
+        """Append ``lines``; with ``key`` (one key, or a list of them) also record them
+        as the lines that compute those numbers."""
         self.lines.extend(lines)
+        if key is not None:
+            keys = tuple(key) if isinstance(key, list) else (key,)
+            self.keyed.extend((keys, line.strip()) for line in lines)
 
     def header(self) -> None:
         t, names = self.t, self.t.names
         step = f"learning rate η = {self.f(t.lr)}" if t.optimizer is None else \
-            f"optimizer {t.optimizer!r} at its step {t.optimizer.t}"
+            f"optimizer {t.optimizer!r}, its step {t.optimizer.t}"
         self.add(f"One training step of {t.description}, {step} (computed, not applied)")
+        if t.optimizer is not None:
+            note = t.optimizer.step_note(self.f)
+            self.add(f"  {type(t.optimizer).__name__}'s rule per parameter (g = ∂L/∂w) at "
+                     f"step t = {t.optimizer.t}" + (f": {note}" if note else ""))
         roles = [f"inputs {span(names[0])}"] + \
             [f"hidden {span(ns)}" for ns in names[1:-1]] + [f"output {span(names[-1])}"]
         src, dst = names[-2][0], names[-1][0]
@@ -72,8 +84,9 @@ class _Text:
 
     def forward(self) -> None:
         t = self.t
-        self.add("", "Forward pass",
-                 "  " + ", ".join(f"{n} = {self.v(t.x[:, j])}" for j, n in enumerate(t.names[0])))
+        self.add("", "Forward pass")
+        self.add("  " + ", ".join(f"{n} = {self.v(t.x[:, j])}" for j, n in enumerate(t.names[0])),
+                 key=[("a", n) for n in t.names[0]])
         for k in range(1, len(t.names)):
             act, prev, W, a_in = (t.arch.activations[k - 1], t.names[k - 1],
                                   t.weights[k - 1], t.inputs[k - 1])
@@ -85,7 +98,8 @@ class _Text:
                     num.append(self.p(t.biases[k - 1][j]))
                 filled = f" = {' + '.join(num)}" if self.one and len(num) <= 8 else ""
                 z, a = t.z[k - 1][:, j], t.a[k - 1][:, j]
-                self.add(f"  {n}: z_{n} = {' + '.join(sym)}{filled} = {self.v(z)}")
+                self.add(f"  {n}: z_{n} = {' + '.join(sym)}{filled} = {self.v(z)}",
+                         key=("z", n))
                 sym = ACTIVATIONS[act].symbol
                 if act == "identity":
                     rhs = f"z_{n} = {self.v(a)}"
@@ -95,7 +109,7 @@ class _Text:
                     arg = f" = {sym}({self.f(z[0])})" if self.one else ""
                     rhs = f"{sym}(z_{n}){arg} = {self.v(a)}"
                 out = "   (output ŷ)" if k == len(t.names) - 1 else ""
-                self.add(f"  {' ' * len(n)}  {n} = {rhs}{out}")
+                self.add(f"  {' ' * len(n)}  {n} = {rhs}{out}", key=("a", n))
 
     def loss(self) -> None:
         t, loss = self.t, LOSSES[self.t.arch.loss]
@@ -104,15 +118,15 @@ class _Text:
             y, yh = t.y[0, 0], t.y_hat[0, 0]
             self.add("  " + loss.one_value_text.format(
                 y=self.f(y), yh=self.f(yh), y1=self.f(1 - y), yh1=self.f(1 - yh),
-                L=self.f(t.loss)))
+                L=self.f(t.loss)), key=("loss",))
         else:
-            self.add(f"  {loss.formula} = {self.f(t.loss)}")
+            self.add(f"  {loss.formula} = {self.f(t.loss)}", key=("loss",))
         if loss.note is not None:
             self.add(f"  {loss.note}")
 
     def backward(self) -> None:
         rule = "w_new = w − η·∂L/∂w" if self.t.optimizer is None else \
-            f"w_new by {self.t.optimizer.kind}'s rule, its state after the step"
+            f"w_new by {type(self.t.optimizer).__name__}'s rule"
         self.add("", f"Backward pass (from the output back; δ = ∂L/∂z, ∂L/∂w = δ·input, "
                  f"{rule})")
         for k in range(len(self.t.names) - 1, 0, -1):
@@ -129,7 +143,7 @@ class _Text:
             one, several = loss.dyhat_text
             form = one if count == 1 else several
             self.add(f"  {n}: ∂L/∂{n} = {form.format(n=n, per=f'/{count}')} = "
-                     f"{self.v(dlda)}")
+                     f"{self.v(dlda)}", key=("dloss_da", n))
         else:
             nxt = t.names[k + 1]
             sym = " + ".join(f"δ_{m}·{edge_name(n, m)}" for m in nxt) if len(nxt) <= 4 \
@@ -137,23 +151,24 @@ class _Text:
             num = " = " + " + ".join(f"{self.p(t.deltas[k][0, i])}×{self.p(t.weights[k][j, i])}"
                                      for i in range(len(nxt))) \
                 if self.one and len(nxt) <= 4 else ""
-            self.add(f"  {n}: ∂L/∂{n} = {sym}{num} = {self.v(dlda)}")
+            self.add(f"  {n}: ∂L/∂{n} = {sym}{num} = {self.v(dlda)}", key=("dloss_da", n))
         if t.fprime[li] is not None:
             f = ACTIVATIONS[act]
             form = f.derivative_text.format(n=n, s=self.f(t.arch.leaky_slope))
             self.add(f"{pad}∂{n}/∂z_{n} = {f.symbol}′(z_{n}) = {form} = "
-                     f"{self.v(t.fprime[li][:, j])}")
+                     f"{self.v(t.fprime[li][:, j])}", key=("fprime", n))
         lhs = f"{pad}δ_{n} = ∂L/∂z_{n}"
         if last and loss.from_logit:
             form = f"{n} − y" if count == 1 else f"({n} − y)/{count}"
             num = f" = {self.f(t.y_hat[0, j])} − {self.f(t.y[0, j])}" if self.one else ""
             self.add(f"{lhs} = {form}{num} = {self.v(delta)}   (the chain "
-                     f"∂L/∂{n}·∂{n}/∂z_{n} simplifies to this)")
+                     f"∂L/∂{n}·∂{n}/∂z_{n} simplifies to this)", key=("delta", n))
         elif t.fprime[li] is None:
-            self.add(f"{lhs} = {n}·(∂L/∂{n} − Σ ∂L/∂ŷ·ŷ) = {self.v(delta)}   (softmax)")
+            self.add(f"{lhs} = {n}·(∂L/∂{n} − Σ ∂L/∂ŷ·ŷ) = {self.v(delta)}   (softmax)",
+                     key=("delta", n))
         else:
             num = f" = {self.p(dlda[0])}×{self.p(t.fprime[li][0, j])}" if self.one else ""
-            self.add(f"{lhs} = ∂L/∂{n}·∂{n}/∂z_{n}{num} = {self.v(delta)}")
+            self.add(f"{lhs} = ∂L/∂{n}·∂{n}/∂z_{n}{num} = {self.v(delta)}", key=("delta", n))
 
     def incoming(self, k, j, n) -> None:
         t, li, pad, eta = self.t, k - 1, " " * (len(n) + 4), self.f(self.t.lr)
@@ -163,25 +178,34 @@ class _Text:
             num = f" = {self.p(t.deltas[li][0, j])}×{self.p(t.inputs[li][0, i])}" \
                 if self.one else ""
             how = f"δ_{n}·{s}" if self.one else f"Σ δ_{n}·{s} over the batch"
+            self.add(f"{pad}{e}: ∂L/∂{e} = {how}{num} = {self.f(g)}", key=("grad", e))
+            inner = f"{pad}{' ' * len(e)}  "
             if t.optimizer is None:
-                step = f"{e}_new = {e} − η·∂L/∂{e} = {self.f(w)} − {eta}×{self.p(g)} = " \
-                    f"{self.f(new)}"
+                self.add(f"{inner}{e}_new = {e} − η·∂L/∂{e} = {self.f(w)} − {eta}×"
+                         f"{self.p(g)} = {self.f(new)}", key=("new", e))
             else:
-                step = f"{e}_new = {self.f(new)}   ({self.state(0, li, (i, j))})"
-            self.add(f"{pad}{e}: ∂L/∂{e} = {how}{num} = {self.f(g)}",
-                     f"{pad}{' ' * len(e)}  {step}")
+                self.add(*(inner + line for line in self.rule(e, 0, li, (i, j), w, g, new)),
+                         key=("new", e))
         if t.biases:
             b, g, new = t.biases[li][j], t.grad_biases[li][j], t.new_biases[li][j]
             how = f"δ_{n}" if self.one else f"Σ δ_{n} over the batch"
-            step = f"{self.f(b)} − {eta}×{self.p(g)} = {self.f(new)}" \
-                if t.optimizer is None else f"{self.f(new)}   ({self.state(1, li, j)})"
-            self.add(f"{pad}b_{n}: ∂L/∂b_{n} = {how} = {self.f(g)};  b_{n}_new = {step}")
+            if t.optimizer is None:
+                self.add(f"{pad}b_{n}: ∂L/∂b_{n} = {how} = {self.f(g)};  b_{n}_new = "
+                         f"{self.f(b)} − {eta}×{self.p(g)} = {self.f(new)}",
+                         key=[("grad_bias", n), ("new_bias", n)])
+            else:
+                self.add(f"{pad}b_{n}: ∂L/∂b_{n} = {how} = {self.f(g)}", key=("grad_bias", n))
+                self.add(*(f"{pad}{' ' * (len(n) + 2)}  {line}"
+                           for line in self.rule(f"b_{n}", 1, li, j, b, g, new)),
+                         key=("new_bias", n))
 
-    def state(self, part: int, layer: int, index) -> str:
-        """The optimizer's state of one parameter after the step ("exp_avg = 0.1, …");
-        ``part`` 0: a weight, 1: a bias."""
-        return ", ".join(f"{name} = {self.f(views[part][layer][index])}"
-                         for name, views in self.t.state.items()) or "no state"
+    def rule(self, name, part, layer, index, w, g, new) -> list[str]:
+        """The optimizer's step of one parameter, formula by formula
+        (``Optimizer.explain``); ``part`` 0: a weight, 1: a bias."""
+        t = self.t
+        return t.optimizer.explain(
+            name, float(w), float(g), t.parameter_state(part, layer, index, before=True),
+            t.parameter_state(part, layer, index), float(new), self.f, self.p)
 
     def after(self) -> None:
         t = self.t
@@ -200,7 +224,7 @@ class _Text:
             gW, W, z, act = t.grad_weights[li], t.weights[li], t.z[li], t.arch.activations[li]
             i, j = np.unravel_index(np.argmax(np.abs(gW)), gW.shape)
             rms = [float(np.sqrt(np.mean(np.square(a, dtype=np.float64))))
-                   for a in (t.deltas[li], gW, W)]
+                   for a in (t.deltas[li], gW, W, t.new_weights[li] - W)]
             dead = f"; units never active: {int((t.a[li] == 0).all(axis=0).sum())} of " \
                 f"{z.shape[1]}" if act == "relu" else ""
             self.add(f"  layer {li + 1}: {span(t.names[li])} → {span(t.names[li + 1])} "
@@ -208,7 +232,7 @@ class _Text:
                      f"    rms δ {self.f(rms[0])}; rms ∂L/∂w {self.f(rms[1])}, largest "
                      f"|∂L/∂w| {self.f(abs(gW[i, j]))} at "
                      f"{edge_name(t.names[li][i], t.names[li + 1][j])}; the step changes the "
-                     f"weights by {self.f(t.lr * rms[1] / max(rms[2], 1e-300))} of their rms")
+                     f"weights by {self.f(rms[3] / max(rms[2], 1e-300))} of their rms")
 
 
 def render(t, digits: int, detail: str) -> str:

@@ -63,7 +63,7 @@ def _bench(args) -> int:
 def _parser() -> _Parser:
     # Imported here, not at the top: ``fastprop --version`` need not import them.
     from .demo import _demo
-    from .explain import _explain
+    from .explain import OPTIMIZER_CHOICES, _explain
     from .models import _info, _predict, _train
 
     p = _Parser(prog="fastprop", description="Train multilayer perceptrons by "
@@ -96,7 +96,15 @@ def _parser() -> _Parser:
     e.add_argument("--activation", help="hidden activation (default relu)")
     e.add_argument("--output", help="output activation (default: the loss's)")
     e.add_argument("--loss", choices=list(LOSSES), help="loss (default bce)")
-    e.add_argument("--lr", type=float, help="learning rate η (default 0.1)")
+    e.add_argument("--lr", type=float, help="learning rate η (default: the example's, "
+                   "else 0.1)")
+    e.add_argument("--optimizer", choices=OPTIMIZER_CHOICES, help="step with this "
+                   "optimizer at rate --lr, its state shown formula by formula "
+                   "(sgd-momentum: momentum 0.9; default: plain gradient descent)")
+    e.add_argument("--steps", type=int, default=1, help="trace this many steps in a row, "
+                   "each from where the one before left the weights and the optimizer")
+    e.add_argument("--batch-size", type=int, help="each step on the next this many rows "
+                   "of --x/--y, in order (default: all of them, the mean over the rows)")
     e.add_argument("--no-bias", action="store_true", help="no biases (as in the examples)")
     e.add_argument("--seed", type=int, help="seed of random weights (default 0)")
     e.add_argument("--digits", type=int, default=5, help="decimals printed")

@@ -4,7 +4,8 @@ A built-in worked example (``--example``, ``--list``) or your own network (``--s
 ``--weights``, ``--x``, ``--y``), printed as text, markdown or JSON, and for the worked
 examples compared number by number with the text they come from; or, with ``--check
 answers.json``, a learner's own numbers for the step checked against it
-(``fastprop.trace_check``).
+(``fastprop.trace_check``). ``--optimizer`` and ``--steps`` trace several steps of any
+optimizer, its state formula by formula.
 """
 
 from __future__ import annotations
@@ -63,9 +64,11 @@ def _explain(args) -> int:
                              "describe your own network (use --sizes, --x and --y)")
         ex = examples.get(args.example)
         net = ex.network(engine=args.engine)
-        trace = net.trace(ex.x, ex.y, ex.lr)
+        trace = _trace(net, ex.x, ex.y, ex.lr, args)
     else:
         net, trace = _custom_trace(args)
+    texts_step = args.example and args.steps == 1 and args.optimizer is None and \
+        args.lr is None
     if args.check:
         return _check(trace, args)
     if args.format == "json":
@@ -76,10 +79,10 @@ def _explain(args) -> int:
         if args.example:
             print(f"Worked example {ex.name}: {ex.title}\n")
         print(trace.format(args.digits))
-        if args.example:
+        if texts_step:
             _compare_with_text(ex, trace)
     if args.png:
-        net.draw(args.png, trace=trace)
+        net.draw(args.png, trace=trace.steps[-1])
         print(f"\nwrote the network diagram to {os.path.abspath(args.png)}")
     return 0
 
@@ -108,7 +111,27 @@ def _check(trace, args) -> int:
 
 #: The options that describe a network of one's own (refused with --example).
 _OWN_NETWORK = ("sizes", "weights", "biases", "x", "y", "activation", "output", "loss",
-                "lr", "no_bias", "seed")
+                "no_bias", "seed")
+
+#: ``--optimizer`` names: every optimizer by its name, and SGD with momentum 0.9.
+OPTIMIZER_CHOICES = ("sgd", "sgd-momentum", "adam", "adamw", "rmsprop", "adagrad")
+
+
+def _trace(net, x, y, lr, args):
+    """The step(s) the options ask for: gradient descent at ``lr`` (``--lr`` overrides
+    it), or ``--optimizer`` at that rate; ``--steps`` of them on ``--batch-size`` rows."""
+    from ..optim import SGD, by_name
+
+    lr = lr if args.lr is None else args.lr
+    if args.steps < 1:
+        raise UsageError(f"--steps must be >= 1, got {args.steps}")
+    if args.batch_size is not None and args.batch_size < 1:
+        raise UsageError(f"--batch-size must be >= 1, got {args.batch_size}")
+    if args.optimizer is None:
+        return net.trace(x, y, lr, steps=args.steps, batch_size=args.batch_size)
+    opt = SGD(lr, momentum=0.9) if args.optimizer == "sgd-momentum" else \
+        by_name(args.optimizer, lr)
+    return net.trace(x, y, optimizer=opt, steps=args.steps, batch_size=args.batch_size)
 
 
 def _need_matplotlib(option: str) -> None:
@@ -141,7 +164,7 @@ def _custom_trace(args):
         x, y = x[0], y[0]
     elif y.shape[1] == 1:
         y = y[:, 0]
-    return net, net.trace(x, y, 0.1 if args.lr is None else args.lr)
+    return net, _trace(net, x, y, 0.1, args)
 
 
 def _layers(text, name, shapes):

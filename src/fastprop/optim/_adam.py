@@ -74,6 +74,39 @@ class Adam(Optimizer):
         denom = np.sqrt(v) / math.sqrt(1 - b2 ** self.t) + self.eps
         params -= step_size * (m / denom)
 
+    symbols = {"exp_avg": "m", "exp_avg_sq": "v", "max_exp_avg_sq": "v_max"}
+
+    def step_note(self, f):
+        b1, b2 = self.betas
+        return (f"bias corrections 1 − β₁ᵗ = {f(1 - b1 ** self.t)}, "
+                f"1 − β₂ᵗ = {f(1 - b2 ** self.t)}")
+
+    def _explain(self, n, w, g, before, after, new, f, p):
+        (b1, b2), lr, lines = self.betas, self.lr, []
+        if self._decoupled and self.weight_decay:  # AdamW shrinks the weight first
+            shrunk = w * (1 - lr * self.weight_decay)
+            lines.append(f"{n} ← {n}·(1 − η·λ) = {f(w)}×(1 − {f(lr)}×"
+                         f"{f(self.weight_decay)}) = {f(shrunk)}")
+            w = shrunk
+        m, v = after["exp_avg"], after["exp_avg_sq"]
+        lines += [f"m = β₁·m + (1 − β₁)·g = {f(b1)}×{p(before['exp_avg'])} + {f(1 - b1)}×"
+                  f"{p(g)} = {f(m)}",
+                  f"v = β₂·v + (1 − β₂)·g² = {f(b2)}×{f(before['exp_avg_sq'])} + "
+                  f"{f(1 - b2)}×{p(g)}² = {f(v)}"]
+        used = "v"
+        if self.amsgrad:
+            vmax = after["max_exp_avg_sq"]
+            lines.append(f"v_max = max(v_max, v) = max({f(before['max_exp_avg_sq'])}, "
+                         f"{f(v)}) = {f(vmax)}")
+            v, used = vmax, "v_max"
+        c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
+        m_hat, v_hat = m / c1, v / c2
+        lines += [f"m̂ = m/(1 − β₁ᵗ) = {f(m)}/{f(c1)} = {f(m_hat)};  v̂ = {used}/(1 − β₂ᵗ) = "
+                  f"{f(v)}/{f(c2)} = {f(v_hat)}",
+                  f"{n}_new = {n} − η·m̂/(√v̂ + ε) = {f(w)} − {f(lr)}×{p(m_hat)}/"
+                  f"(√{f(v_hat)} + {self.eps:g}) = {f(new)}"]
+        return lines
+
     def __repr__(self):
         wd = f", weight_decay={self.weight_decay}" if self.weight_decay != \
             type(self)._default_weight_decay() else ""

@@ -70,6 +70,31 @@ class RMSprop(Optimizer):
         else:
             params -= self.lr * (g / avg)
 
+    symbols = {"square_avg": "s", "momentum_buffer": "b", "grad_avg": "ḡ"}
+
+    def _explain(self, n, w, g, before, after, new, f, p):
+        a, s = self.alpha, after["square_avg"]
+        lines = [f"s = α·s + (1 − α)·g² = {f(a)}×{f(before['square_avg'])} + {f(1 - a)}×"
+                 f"{p(g)}² = {f(s)}"]
+        if self.centered:
+            ga = after["grad_avg"]
+            lines.append(f"ḡ = ḡ + (1 − α)·(g − ḡ) = {p(before['grad_avg'])} + {f(1 - a)}×"
+                         f"({p(g)} − {p(before['grad_avg'])}) = {f(ga)}")
+            d = np.sqrt(s - ga * ga) + self.eps
+            lines.append(f"d = √(s − ḡ²) + ε = √({f(s)} − {p(ga)}²) + {self.eps:g} = {f(d)}")
+        else:
+            d = np.sqrt(s) + self.eps
+            lines.append(f"d = √s + ε = √{f(s)} + {self.eps:g} = {f(d)}")
+        lr = f(self.lr)
+        if self.momentum:
+            b = after["momentum_buffer"]
+            lines += [f"b = μ·b + g/d = {f(self.momentum)}×{p(before['momentum_buffer'])} + "
+                      f"{p(g)}/{f(d)} = {f(b)}",
+                      f"{n}_new = {n} − η·b = {f(w)} − {lr}×{p(b)} = {f(new)}"]
+        else:
+            lines.append(f"{n}_new = {n} − η·g/d = {f(w)} − {lr}×{p(g)}/{f(d)} = {f(new)}")
+        return lines
+
     def __repr__(self):
         extra = "".join(f", {k}={v}" for k, v in (("weight_decay", self.weight_decay),
                                                    ("momentum", self.momentum),
@@ -126,6 +151,18 @@ class Adagrad(Optimizer):
         total = self.state["sum"]
         total += g * g
         params -= clr * (g / (np.sqrt(total) + self.eps))
+
+    symbols = {"sum": "Σ"}
+
+    def step_note(self, f):
+        return (f"η_t = η/(1 + (t − 1)·lr_decay) = "
+                f"{f(self.lr / (1 + (self.t - 1) * self.lr_decay))}")
+
+    def _explain(self, n, w, g, before, after, new, f, p):
+        total, eta = after["sum"], self.lr / (1 + (self.t - 1) * self.lr_decay)
+        return [f"Σ = Σ + g² = {f(before['sum'])} + {p(g)}² = {f(total)}",
+                f"{n}_new = {n} − η_t·g/(√Σ + ε) = {f(w)} − {f(eta)}×{p(g)}/(√{f(total)} + "
+                f"{self.eps:g}) = {f(new)}"]
 
     def __repr__(self):
         extra = "".join(f", {k}={v}" for k, v in (

@@ -77,6 +77,46 @@ class Optimizer:
     def _rule(self, params: np.ndarray, g: np.ndarray) -> None:
         raise NotImplementedError
 
+    # --------------------------------------------------- the rule, shown one parameter
+    #: The symbol each state buffer has in the rule's formulas (``Trace`` shows them).
+    symbols: dict[str, str] = {}
+
+    def step_note(self, f) -> str:
+        """What this step's rule shares across the parameters, with ``f`` formatting a
+        number: the step count and, for Adam, its bias corrections ('' when nothing)."""
+        return ""
+
+    def explain(self, name: str, w: float, g: float, before: dict, after: dict,
+                new: float, f, p) -> list[str]:
+        """One parameter's step as lines of formulas with their numbers, the way a
+        worked example writes it: the parameter called ``name`` was ``w``, its loss
+        gradient is ``g``, its state buffers were ``before`` and are ``after`` (by
+        buffer name), and it is ``new`` after the step (the engine's numbers; the
+        lines show how they follow). ``f`` formats a number, ``p`` a factor.
+
+        Examples
+        --------
+        >>> from fastprop.optim import SGD
+        >>> opt = SGD(0.5, momentum=0.9); opt.t = 1
+        >>> opt.explain("w", 1.0, 2.0, {"momentum_buffer": 0.0},
+        ...             {"momentum_buffer": 2.0}, 0.0, str, str)[-1]
+        'w_new = w − η·v = 1.0 − 0.5×2.0 = 0.0   (step -1.0)'
+        """
+        lines = []
+        if self.weight_decay and not getattr(self, "_decoupled", False):
+            decayed = g + self.weight_decay * w
+            lines.append(f"g = ∂L/∂{name} + λ·{name} = {f(g)} + {f(self.weight_decay)}×"
+                         f"{p(w)} = {f(decayed)}")
+            g = decayed
+        lines += self._explain(name, w, g, before, after, new, f, p)
+        lines[-1] += f"   (step {f(new - w)})"
+        return lines
+
+    def _explain(self, name, w, g, before, after, new, f, p) -> list[str]:
+        """The rule's own lines (``explain`` adds weight decay and the step), the last
+        one ending in ``= new``."""
+        raise NotImplementedError
+
     def bind(self, n_params: int, dtype: np.dtype, layout: tuple | None = None) -> None:
         """Allocate (once) flat state buffers for ``n_params`` parameters of ``dtype``;
         ``layout`` (a network's sizes and bias) must then stay the same too."""

@@ -59,6 +59,21 @@ class SGD(Optimizer):
             g = g + self.momentum * v if self.nesterov else v
         params -= self.lr * g
 
+    symbols = {"momentum_buffer": "v"}
+
+    def _explain(self, n, w, g, before, after, new, f, p):
+        lr, mu = f(self.lr), self.momentum
+        if not mu:
+            return [f"{n}_new = {n} − η·g = {f(w)} − {lr}×{p(g)} = {f(new)}"]
+        v = after["momentum_buffer"]
+        lines = [f"v = μ·v + g = {f(mu)}×{p(before['momentum_buffer'])} + {p(g)} = {f(v)}"]
+        if self.nesterov:
+            lines.append(f"{n}_new = {n} − η·(g + μ·v) = {f(w)} − {lr}×({p(g)} + {f(mu)}×"
+                         f"{p(v)}) = {f(new)}")
+        else:
+            lines.append(f"{n}_new = {n} − η·v = {f(w)} − {lr}×{p(v)} = {f(new)}")
+        return lines
+
     def __repr__(self):
         extra = "".join(
             f", {k}={v}" for k, v in
