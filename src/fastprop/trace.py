@@ -236,6 +236,21 @@ class Trace:
         return (f"Trace({self.description}, n_samples={self.n_samples}, lr={self.lr:g}, "
                 f"loss={self.loss:.6g})")
 
+    def to_html(self, digits: int = 5) -> str:
+        """One self-contained web page of the step (``fastprop.trace_html``): the network
+        drawn, the stages revealed one by one, every number's formula on hover.
+
+        Examples
+        --------
+        >>> import fastprop as fp
+        >>> ex = fp.examples.get("one-input-sigmoid-bce")
+        >>> "1.02174" in ex.network().trace(ex.x, ex.y, ex.lr).to_html()
+        True
+        """
+        from .trace_html import page
+
+        return page(self, digits)
+
     def to_markdown(self, digits: int = 5, max_rows: int = 200) -> str:
         """Markdown: the loss, then tables of nodes (z, a, ∂L/∂a, δ), edges (w, ∂L/∂w,
         w after the step) and biases, each cut after ``max_rows`` rows.

@@ -95,6 +95,12 @@ class MultiStepTrace:
     def __str__(self) -> str:
         return self.format()
 
+    def to_html(self, digits: int = 5) -> str:
+        """One self-contained web page of every step (``fastprop.trace_html``)."""
+        from .trace_html import page
+
+        return page(self, digits)
+
     def to_markdown(self, digits: int = 5, max_rows: int = 200) -> str:
         """Markdown: one section per step (``Trace.to_markdown``)."""
         return "\n".join(f"### Step {step.step} of {len(self)}\n\n"

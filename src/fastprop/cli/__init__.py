@@ -111,6 +111,9 @@ def _parser() -> _Parser:
     e.add_argument("--format", choices=["text", "markdown", "json"], default="text",
                    help="how to print the step")
     e.add_argument("--png", metavar="PATH", help="also draw the network with the step")
+    e.add_argument("--html", metavar="PATH", help="also write the step as one web page: "
+                   "the network drawn, the stages one by one, each number's formula on "
+                   "hover (self-contained: opens offline)")
     e.add_argument("--check", metavar="ANSWERS.json", help="check your own numbers for the "
                    "step (any fields of --format json, to the digits you computed): the "
                    "first wrong one and the slip behind it; exit status 0 when all agree, "

@@ -55,6 +55,13 @@ def _explain(args) -> int:
         return 0
     if args.png:
         _need_matplotlib("--png")
+    if args.html:  # a path that cannot be written is refused before any work
+        from .._files import target_of
+
+        try:
+            target_of(args.html, "--html")
+        except (TypeError, ValueError) as err:
+            raise UsageError(str(err)) from None
     if args.example:
         given = [f"--{name.replace('_', '-')}" for name in _OWN_NETWORK
                  if getattr(args, name) not in (None, False)]
@@ -81,10 +88,26 @@ def _explain(args) -> int:
         print(trace.format(args.digits))
         if texts_step:
             _compare_with_text(ex, trace)
+    if args.html:
+        _write_page(trace, args.html, args.digits)
     if args.png:
         net.draw(args.png, trace=trace.steps[-1])
         print(f"\nwrote the network diagram to {os.path.abspath(args.png)}")
     return 0
+
+
+def _write_page(trace, path: str, digits: int) -> None:
+    """``--html PATH``: the page, written whole or not at all (a file already there is
+    replaced only once the new one is complete)."""
+    from .._files import atomic_write
+
+    page = trace.to_html(digits).encode("utf-8")
+    try:
+        atomic_write(path, lambda fh: fh.write(page), "--html")
+    except (OSError, ValueError) as err:
+        raise UsageError(f"--html: cannot write {path!r}: "
+                         f"{getattr(err, 'strerror', None) or err}") from None
+    print(f"\nwrote the page to {os.path.abspath(path)} (open it in a browser)")
 
 
 def _check(trace, args) -> int:
