@@ -126,7 +126,9 @@ def test_text_markdown_and_json_show_every_step():
     text = str(trace)
     assert text.count("=== Step ") == 3 and "bias corrections 1 − β₁ᵗ = 0.271" in text
     assert "m̂ = m/(1 − β₁ᵗ)" in text and "(step " in text
-    assert trace.to_markdown().count("### Step ") == 3
+    md = trace.to_markdown()
+    assert md.count("### Step ") == 3 and "| m (exp_avg) | v (exp_avg_sq) | step |" in md
+    assert "at step t = 3" in md
     d = json.loads(json.dumps(trace.to_dict()))
     assert d["n_steps"] == 3 and len(d["steps"]) == 3 and d["losses"] == trace.losses
     cd = d["steps"][1]["edges"]["CD"]

@@ -255,7 +255,9 @@ def render(t, digits: int, detail: str) -> str:
 def markdown(t, digits: int, max_rows: int) -> str:
     """The trace as markdown tables (see ``Trace.to_markdown``)."""
     w = _Text(t, digits)
-    out = [f"**One training step** of `{t.description}`, η = {w.f(t.lr)}, "
+    how = f"η = {w.f(t.lr)}" if t.optimizer is None else \
+        f"`{t.optimizer!r}` at step t = {t.optimizer.t}"
+    out = [f"**One training step** of `{t.description}`, {how}, "
            f"{t.n_samples} sample(s): loss ({t.arch.loss}) L = {w.f(t.loss)}", "",
            "| node | layer | z | a | ∂L/∂a | δ = ∂L/∂z |", "|---|---|---|---|---|---|"]
     rows = [f"| {n} | input | | {w.v(t.x[:, j])} | | |" for j, n in enumerate(t.names[0])]
@@ -264,13 +266,28 @@ def markdown(t, digits: int, max_rows: int) -> str:
                  f"{w.v(t.dloss_da[li][:, j])} | {w.v(t.deltas[li][:, j])} |"
                  for j, n in enumerate(t.names[li + 1])]
     out += _capped(rows, max_rows)
-    out += ["", "| edge | w | ∂L/∂w | w after the step |", "|---|---|---|---|"]
-    out += _capped([f"| {e} | {w.f(t.weights[k][i, j])} | {w.f(t.grad_weights[k][i, j])} | "
+    # with an optimizer: its state after the step (one column per buffer) and the step
+    buffers = list(t.state)
+    symbols = {} if t.optimizer is None else type(t.optimizer).symbols
+    extra = "".join(f" {symbols.get(b, b)} ({b}) |" for b in buffers) + \
+        (" step |" if t.optimizer is not None else "")
+    rule = "---|" * (len(buffers) + (t.optimizer is not None))
+
+    def cells(part, k, index, old, new):
+        state = t.parameter_state(part, k, index)
+        return "".join(f" {w.f(state[b])} |" for b in buffers) + \
+            (f" {w.f(new - old)} |" if t.optimizer is not None else "")
+
+    out += ["", f"| edge | w | ∂L/∂w |{extra} w after the step |", f"|---|---|---|{rule}---|"]
+    out += _capped([f"| {e} | {w.f(t.weights[k][i, j])} | {w.f(t.grad_weights[k][i, j])} |"
+                    f"{cells(0, k, (i, j), t.weights[k][i, j], t.new_weights[k][i, j])} "
                     f"{w.f(t.new_weights[k][i, j])} |"
                     for e, (k, i, j) in t.edge_positions.items()], max_rows)
     if t.biases:
-        out += ["", "| bias | b | ∂L/∂b | b after the step |", "|---|---|---|---|"]
-        out += _capped([f"| b_{n} | {w.f(t.biases[k][j])} | {w.f(t.grad_biases[k][j])} | "
+        out += ["", f"| bias | b | ∂L/∂b |{extra} b after the step |",
+                f"|---|---|---|{rule}---|"]
+        out += _capped([f"| b_{n} | {w.f(t.biases[k][j])} | {w.f(t.grad_biases[k][j])} |"
+                        f"{cells(1, k, j, t.biases[k][j], t.new_biases[k][j])} "
                         f"{w.f(t.new_biases[k][j])} |" for k in range(t.arch.n_layers)
                         for j, n in enumerate(t.names[k + 1])], max_rows)
     return "\n".join(out) + "\n"
