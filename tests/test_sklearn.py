@@ -200,6 +200,29 @@ def test_pickle_then_keep_training(engine, blobs):
     np.testing.assert_array_equal(clone_.coefs_[0], clf.coefs_[0])
 
 
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_a_fitted_estimator_pickles_about_as_small_as_scikit_learns(solver):
+    """No scratch buffers in the pickle: at most 1.2× scikit-learn's for the same model
+    (both keep the optimizer's state, for warm starts), and the loaded one trains on
+    exactly as the original does."""
+    from sklearn.datasets import load_digits
+    from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    kwargs = dict(hidden_layer_sizes=(100,), solver=solver, max_iter=3, random_state=0)
+    ours = quiet(MLPClassifier(**kwargs).fit, X, y)
+    theirs = quiet(SkMLPClassifier(**kwargs).fit, X, y)
+    size, reference = len(pickle.dumps(ours)), len(pickle.dumps(theirs))
+    assert size <= 1.2 * reference, (size, reference)
+    loaded = pickle.loads(pickle.dumps(ours))
+    ours.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, loaded.coefs_ + loaded.intercepts_,
+                    strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_edited_coefs_are_used(blobs):
     X, y = blobs
     clf = quiet(MLPClassifier((6,), max_iter=5, random_state=0).fit, X, y)

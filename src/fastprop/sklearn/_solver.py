@@ -116,10 +116,13 @@ class Objective:
         self._views = [(flat, views)] + self._views[:1]
         return views
 
-    def __getstate__(self):  # engines are process-local: store the name only
+    def __getstate__(self):
+        """Pickled without what is rebuilt on use: the engine (process-local: its name
+        is kept), the cached views and the engine's workspace (scratch buffers several
+        times the model's size)."""
         state = self.__dict__.copy()
         del state["engine"]
-        state["_views"] = []
+        state["_views"], state["_scratch"] = [], {}
         return state
 
     def __setstate__(self, state):
@@ -153,6 +156,16 @@ class StochasticSolver:
                                   eps=float(epsilon))
         arch = objective.arch
         self.optimizer.bind(arch.n_params, arch.dtype)
+        self._grad = np.empty(arch.n_params, dtype=arch.dtype)
+
+    def __getstate__(self):  # the gradient buffer is scratch: allocated again on load
+        state = self.__dict__.copy()
+        del state["_grad"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        arch = self.objective.arch
         self._grad = np.empty(arch.n_params, dtype=arch.dtype)
 
     def epoch(self, params: np.ndarray, X, Y: np.ndarray, order: np.ndarray | None,
