@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _inputs
 from ._class_weight import class_sample_weights
-from ._guard import Guard, kept
+from ._guard import Guard
 from ._limits import check_bytes
 from ._validation import (
     check_bool,
@@ -28,16 +28,16 @@ from .activations import LEAKY_SLOPE, check_activation, check_hidden
 from .architecture import Architecture
 from .dropout import check_dropout
 from .engines import get_engine
-from .errors import DivergenceError
 from .history import History
 from .initializers import check_init, initialize
 from .losses import LOSSES, check_loss, check_output_for_loss
+from .network_steps import NetworkSteps
 from .network_views import NetworkViews
 from .shuffle import random_seed
 from .training import check_fit_settings, run_fit
 
 
-class Network(NetworkViews):
+class Network(NetworkSteps, NetworkViews):
     """A dense feed-forward network trained by backpropagation.
 
     Parameters
@@ -233,27 +233,6 @@ class Network(NetworkViews):
         with self._guard.reading("loss"):
             return self._engine.loss(self.arch, self.params, Xv, Y, weights)
 
-    def gradients(self, X, y, *, sample_weight=None, training: bool = False):
-        """``(loss, grad_weights, grad_biases)``: gradients of the mean loss on (X, y)
-        (with ``sample_weight``, of the weighted mean); ``training=True`` applies the
-        dropout masks the next ``fit`` step would draw (its first batch). Safe to call
-        from several threads at once; refused while another thread trains the network.
-
-        >>> import fastprop as fp
-        >>> loss, gW, gb = fp.Network([1, 1], loss="mse", init=2.0).gradients([[1.0]], [1.0])
-        >>> loss, gW[0].tolist(), gb[0].tolist()
-        (1.0, [[2.0]], [2.0])
-        """
-        Xv, Y = self._data(X, y)
-        weights = _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0])
-        step = (self._seed, self._epochs_trained, 0) if check_bool(
-            training, "training") and self.arch.dropout else None
-        grad = np.empty_like(self.params)
-        with self._guard.reading("gradients", self._scratch) as scratch:
-            loss = self._engine.loss_and_grad(self.arch, self.params, Xv, Y, grad, scratch,
-                                              weights, dropout=step)
-        return loss, list(self.arch.weight_views(grad)), list(self.arch.bias_views(grad))
-
     def evaluate(self, X, y=None, *, sample_weight=None, metrics=()) -> dict:
         """``{"loss": …}``, ``"accuracy"`` for classification losses (both weighted with
         ``sample_weight``) and each of ``metrics`` ("f1", "roc_auc", "r2", …, unweighted).
@@ -280,33 +259,6 @@ class Network(NetworkViews):
         return scores(Y, y_hat, self.arch.loss, metrics, value, weights)
 
     # -------------------------------------------------------------- training
-    def step(self, X, y, lr: float) -> float:
-        """One plain gradient-descent step on (X, y) in place; returns the loss before it.
-
-        The step runs on the network's engine, in the buffers it keeps between calls;
-        when the loss, a gradient or a new parameter is not finite it is not taken
-        (``DivergenceError``).
-
-        >>> import fastprop as fp
-        >>> net = fp.Network([1, 1], loss="mse", init=2.0)
-        >>> net.step([[1.0]], [1.0], lr=0.25), net.weights[0].item(), net.biases[0].item()
-        (1.0, 1.5, -0.5)
-        """
-        lr = check_float(lr, "lr", positive=True)
-        Xv, Y = self._data(X, y)
-        with self._guard.training("step", self._scratch) as scratch:
-            grad = kept(scratch, "grad", self.params)
-            loss = self._engine.loss_and_grad(self.arch, self.params, Xv, Y, grad, scratch)
-            if not np.isfinite(loss):
-                raise DivergenceError("non-finite loss or gradient: the step was not taken",
-                                      epoch=0, batch=0)
-            if not self._engine.sgd_step(self.params, grad, lr):
-                what = "non-finite loss or gradient: the step was not taken" \
-                    if not np.isfinite(grad).all() else \
-                    "the step made a parameter non-finite: not taken"
-                raise DivergenceError(what, epoch=0, batch=0)
-        return loss
-
     def fit(self, X, y=None, *, epochs: int = 10, batch_size: int = 32,
             lr: float | None = None, optimizer=None, shuffle: bool = True,
             seed: int | None = None, validation_data=None, progress: bool | str = False,
