@@ -126,7 +126,7 @@ def test_explain_batch_formats_and_list(capsys, tmp_path):
     (["explain", "--sizes", "2,1,1", "--x", "1,2", "--y", "1", "--lr", "0"], 1, r"\blr\b"),
     (["explain", "--sizes", "2,1,1", "--x", "1,2", "--y", "1", "--loss", "hinge"], 2,
      "invalid choice"),
-    (["explain", "--example", "one-input-sigmoid-bce", "--digits", "0"], 1, "digits"),
+    (["explain", "--example", "one-input-sigmoid-bce", "--digits", "0"], 2, "digits"),
     ([], 2, "choose a command"),
     (["fly"], 2, "invalid choice"),
 ])

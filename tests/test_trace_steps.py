@@ -237,3 +237,37 @@ def test_cli_checks_several_steps(capsys, tmp_path):
         "exp_avg": round(m + 0.01, 4)}}}}]}))
     assert main(argv) == 1
     assert "steps[1].edges.BC.state.exp_avg" in capsys.readouterr().out
+
+
+def test_check_of_several_steps_reads_every_field():
+    """losses answer each step's loss; network and n_steps must be this trace's; a
+    step's answers that are not an object are named once."""
+    ex = fp.examples.get("one-input-sigmoid-bce")
+    trace = ex.network().trace(ex.x, ex.y, optimizer=fp.Adam(0.1), steps=2)
+    right = [round(loss, 4) for loss in trace.losses]
+    assert trace.check({"losses": right, "n_steps": 2,
+                        "network": trace.to_dict()["network"]}).checked == 2
+    result = trace.check({"losses": [right[0], right[1] + 0.1]})
+    assert not result.ok and result.first.field == "steps[1].loss"
+    with pytest.raises(ValueError, match="another network"):
+        trace.check({"network": {"sizes": [9]}})
+    with pytest.raises(ValueError, match="n_steps is 3"):
+        trace.check({"n_steps": 3})
+    with pytest.raises(ValueError, match=r"^answers: steps\[0\] must be an object"):
+        trace.check({"steps": [5]})
+
+
+def test_the_first_wrong_state_is_the_one_the_rule_computes_first():
+    """RMSprop computes s, then ḡ, then its momentum u: a wrong s comes first."""
+    ex = fp.examples.get("two-inputs-sigmoid-mse")
+    trace = ex.network().trace(ex.x, ex.y,
+                               optimizer=fp.RMSprop(0.1, momentum=0.9, centered=True))
+    state = trace.edge("CD")["state"]
+    wrong = {name: 2 * value for name, value in state.items()}
+    result = trace.check({"edges": {"CD": {"state": wrong}}})
+    assert [m.field for m in result.mismatches] == [
+        "edges.CD.state.square_avg", "edges.CD.state.grad_avg",
+        "edges.CD.state.momentum_buffer"]
+    plain = ex.network().trace(ex.x, ex.y, optimizer=fp.SGD(0.1))
+    with pytest.raises(ValueError, match="keeps no state"):
+        plain.check({"edges": {"CD": {"state": {"momentum_buffer": 0}}}})

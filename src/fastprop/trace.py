@@ -223,11 +223,9 @@ class Trace:
         """
         if detail not in ("auto", "full", "summary"):
             raise ValueError(f"detail must be 'auto', 'full' or 'summary', got {detail!r}")
-        if isinstance(digits, bool) or not isinstance(digits, int) or not 3 <= digits <= 12:
-            raise ValueError(f"digits must be an integer from 3 to 12, got {digits!r}")
-        from .trace_text import render
+        from .trace_text import check_digits, render
 
-        return render(self, digits, detail)
+        return render(self, check_digits(digits), detail)
 
     def __str__(self) -> str:
         return self.format()
@@ -262,9 +260,9 @@ class Trace:
         >>> print(ex.network().trace(ex.x, ex.y, ex.lr).to_markdown().splitlines()[2])
         | node | layer | z | a | ∂L/∂a | δ = ∂L/∂z |
         """
-        from .trace_text import markdown
+        from .trace_text import check_digits, markdown
 
-        return markdown(self, digits, max_rows)
+        return markdown(self, check_digits(digits), max_rows)
 
     def to_dict(self) -> dict:
         """Plain Python (JSON-ready) values: the network, the step's inputs, ``loss``,
@@ -279,6 +277,8 @@ class Trace:
         >>> sorted(d["edges"]), len(json.dumps(d)) > 0
         (['AB', 'BC'], True)
         """
+        from .trace_text import format_number
+
         def as_list(key, li):
             arrs = getattr(self, key)
             return arrs[li].tolist() if arrs and arrs[li] is not None else None
@@ -296,7 +296,7 @@ class Trace:
                 "step": self.step,
                 "optimizer": None if self.optimizer is None else repr(self.optimizer),
                 "step_note": None if self.optimizer is None else
-                self.optimizer.step_note(repr),
+                self.optimizer.step_note(lambda v: format_number(v, 12)),
                 "state_before": _state_lists(self.state_before),
                 "state": _state_lists(self.state)}
 

@@ -256,6 +256,9 @@ def _nodes(given, trace, nodes):
             if f not in _NODE_FIELDS:
                 raise ValueError(f"answers: nodes.{name} has no field {f!r}; a node's "
                                  f"fields are {', '.join(_NODE_FIELDS)}")
+            if f in ("bias_state", "bias_step") and trace.optimizer is None and k:
+                raise ValueError(f"answers: nodes.{name}.{f}: a gradient-descent step has "
+                                 "no optimizer state or step of its own (new = b − η·grad)")
             if f not in trace.node(name):
                 raise ValueError(f"answers: nodes.{name}.{f} does not exist in this "
                                  "network (an input has only a; no biases: no bias fields)")
@@ -302,9 +305,16 @@ def _state_fields(value, trace, name):
         raise ValueError(f"answers: {name}: a gradient-descent step has no optimizer state")
     for buffer, v in _mapping(value, name).items():
         if buffer not in trace.state:
-            raise ValueError(f"answers: {name} has no buffer {buffer!r}; "
-                             f"{trace.optimizer.kind}'s are {', '.join(trace.state)}")
+            kept = f"its buffers are {', '.join(trace.state)}" if trace.state else \
+                "it keeps no state"
+            raise ValueError(f"answers: {name} has no buffer {buffer!r}: "
+                             f"{trace.optimizer!r} {kept}")
         yield buffer, v
+
+
+def _rule_order(trace, buffer) -> list:
+    """Where an optimizer's state buffer comes in its rule (``Optimizer.symbols``)."""
+    return [list(type(trace.optimizer).symbols).index(buffer)] if buffer else []
 
 
 def _layers(given, trace, layers):
@@ -370,7 +380,8 @@ def _quantity(trace, key):
             value = trace.parameter_state(1, k - 1, j)[buffer[0]]
         else:
             value = float(trace.node(trace.names[k][j])[f])
-        order = (-1, k, j) if f == "bias" else (2, L - k, _BIAS_ORDER[f], -1, j, *buffer)
+        order = (-1, k, j) if f == "bias" else \
+            (2, L - k, _BIAS_ORDER[f], -1, j, *_rule_order(trace, buffer and buffer[0]))
         return order, value, lambda: slips.weight_slips(trace, k - 1, None, j, f)
     _, li, i, j, f, *buffer = key
     if f == "state":
@@ -378,5 +389,6 @@ def _quantity(trace, key):
     else:
         value = float(trace.edge(edge_name(trace.names[li][i], trace.names[li + 1][j]))[f])
     order = (-1, li + 1, i, j) if f == "weight" else \
-        (2, L - li - 1, 3 + _EDGE_FIELDS.index(f) - 1, i, j, *buffer)
+        (2, L - li - 1, 3 + _EDGE_FIELDS.index(f) - 1, i, j,
+         *_rule_order(trace, buffer and buffer[0]))
     return order, value, lambda: slips.weight_slips(trace, li, i, j, f)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from html import escape
 
 from ._names import edge_name, span
-from .trace_text import _Text
+from .trace_text import _Text, check_digits
 
 #: Networks with at most this many nodes and parameters are drawn and traced in full
 #: (as ``Trace.format``'s "auto"); larger ones get the text summary only.
@@ -34,6 +34,7 @@ MAX_NODES, MAX_PARAMS = 26, 64
 
 def page(trace, digits: int = 5) -> str:
     """The HTML page (a string) of a ``Trace`` or a ``MultiStepTrace``."""
+    digits = check_digits(digits)
     steps = trace.steps
     first = steps[0]
     title = f"{len(steps)} training steps" if len(steps) > 1 else "One training step"
@@ -239,6 +240,8 @@ _SCRIPT = """
   document.getElementById("next").onclick = function () { show(current + 1); };
   slider.oninput = function () { show(+slider.value); };
   document.addEventListener("keydown", function (e) {
+    // the slider moves itself with the arrow keys; Alt+arrow is the browser's history
+    if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) { return; }
     if (e.key === "ArrowRight") { show(current + 1); }
     if (e.key === "ArrowLeft") { show(current - 1); }
   });

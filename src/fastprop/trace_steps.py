@@ -17,7 +17,7 @@ import numpy as np
 from ._validation import check_float
 from .engines.numpy_engine import NumpyEngine
 from .trace import Trace
-from .trace_check import CheckResult, Mismatch, _mapping, check
+from .trace_check import CheckResult, Mismatch, _mapping, _plain, check
 from .trace_text import format_number
 
 
@@ -183,6 +183,12 @@ def check_steps(trace, answers: dict) -> CheckResult:
                         f"not {type(answers).__name__}")
     unknown = sorted(set(answers) - {"steps", "network", "description", "optimizer",
                                      "n_steps", "losses"})
+    if "network" in answers and _plain(answers["network"]) != trace.arch.to_dict():
+        raise ValueError("answers: network is not this trace's network: the answers are "
+                         "for another network")
+    if "n_steps" in answers and answers["n_steps"] != len(trace.steps):
+        raise ValueError(f"answers: n_steps is {answers['n_steps']}, but this trace has "
+                         f"{len(trace.steps)} steps")
     if unknown:
         raise ValueError(f"answers: no field {unknown[0]!r}; the answers for several steps "
                          "are {\"steps\": [{…step 1…}, {…step 2…}, …]}")
@@ -190,10 +196,20 @@ def check_steps(trace, answers: dict) -> CheckResult:
     if not isinstance(per_step, list) or len(per_step) > len(trace.steps):
         raise ValueError(f"answers: steps must be a list of at most {len(trace.steps)} "
                          "objects, one per step")
+    per_step = [dict(_mapping(given or {}, f"steps[{k}]")) for k, given in
+                enumerate(per_step)]
+    losses = answers.get("losses", [])
+    if not isinstance(losses, list) or len(losses) > len(trace.steps):
+        raise ValueError(f"answers: losses must be a list of at most {len(trace.steps)} "
+                         "numbers, the loss before each step")
+    per_step += [{} for _ in range(len(losses) - len(per_step))]
+    for k, loss in enumerate(losses):  # losses[k] answers steps[k].loss
+        if loss is not None:
+            per_step[k].setdefault("loss", loss)
     checked, mismatches = 0, []
     for k, (step, given) in enumerate(zip(trace.steps, per_step)):
         try:
-            result = check(step, _mapping(given or {}, f"steps[{k}]"))
+            result = check(step, given)
         except ValueError as err:
             raise ValueError(str(err).replace("answers: ", f"answers: steps[{k}].", 1)) \
                 from None

@@ -29,6 +29,13 @@ def format_number(v, d: int) -> str:
     return "0" if s == "-0" else s
 
 
+def check_digits(digits) -> int:
+    """``digits`` of a rendering: an integer from 3 to 12, else a ValueError naming it."""
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 3 <= digits <= 12:
+        raise ValueError(f"digits must be an integer from 3 to 12, got {digits!r}")
+    return digits
+
+
 class _Text:
     """Writes a trace as a worked example (forward, loss, backward, new weights)."""
 
@@ -113,7 +120,8 @@ class _Text:
 
     def loss(self) -> None:
         t, loss = self.t, LOSSES[self.t.arch.loss]
-        self.add("", f"Loss ({loss.name}: {loss.reduction})")
+        self.add("")
+        self.add(f"Loss ({loss.name}: {loss.reduction})", key=("loss",))
         if t.y.size == 1 and loss.one_value_text is not None:
             y, yh = t.y[0, 0], t.y_hat[0, 0]
             self.add("  " + loss.one_value_text.format(
@@ -122,7 +130,7 @@ class _Text:
         else:
             self.add(f"  {loss.formula} = {self.f(t.loss)}", key=("loss",))
         if loss.note is not None:
-            self.add(f"  {loss.note}")
+            self.add(f"  {loss.note}", key=("loss",))
 
     def backward(self) -> None:
         rule = "w_new = w − η·∂L/∂w" if self.t.optimizer is None else \
@@ -190,9 +198,10 @@ class _Text:
             b, g, new = t.biases[li][j], t.grad_biases[li][j], t.new_biases[li][j]
             how = f"δ_{n}" if self.one else f"Σ δ_{n} over the batch"
             if t.optimizer is None:
-                self.add(f"{pad}b_{n}: ∂L/∂b_{n} = {how} = {self.f(g)};  b_{n}_new = "
+                self.add(f"{pad}b_{n}: ∂L/∂b_{n} = {how} = {self.f(g)}", key=("grad_bias", n))
+                self.add(f"{pad}{' ' * (len(n) + 2)}  b_{n}_new = b_{n} − η·∂L/∂b_{n} = "
                          f"{self.f(b)} − {eta}×{self.p(g)} = {self.f(new)}",
-                         key=[("grad_bias", n), ("new_bias", n)])
+                         key=("new_bias", n))
             else:
                 self.add(f"{pad}b_{n}: ∂L/∂b_{n} = {how} = {self.f(g)}", key=("grad_bias", n))
                 self.add(*(f"{pad}{' ' * (len(n) + 2)}  {line}"

@@ -53,6 +53,8 @@ def _explain(args) -> int:
         for name in examples.names():
             print(f"{name:32s} {examples.get(name).title}")
         return 0
+    if not 3 <= args.digits <= 12:
+        raise UsageError(f"--digits must be from 3 to 12, got {args.digits}")
     if args.png:
         _need_matplotlib("--png")
     if args.html:  # a path that cannot be written is refused before any work
@@ -77,7 +79,9 @@ def _explain(args) -> int:
     texts_step = args.example and args.steps == 1 and args.optimizer is None and \
         args.lr is None
     if args.check:
-        return _check(trace, args)
+        status = _check(trace, args)
+        _pictures(net, trace, args)
+        return status
     if args.format == "json":
         print(json.dumps(trace.to_dict(), indent=1, ensure_ascii=False))
     elif args.format == "markdown":
@@ -88,12 +92,22 @@ def _explain(args) -> int:
         print(trace.format(args.digits))
         if texts_step:
             _compare_with_text(ex, trace)
+    _pictures(net, trace, args)
+    return 0
+
+
+def _pictures(net, trace, args) -> None:
+    """``--html`` and ``--png``; what they wrote is said on stderr when stdout is JSON."""
+    import sys
+
+    say = sys.stderr if args.format == "json" else sys.stdout
     if args.html:
         _write_page(trace, args.html, args.digits)
+        print(f"\nwrote the page to {os.path.abspath(args.html)} (open it in a browser)",
+              file=say)
     if args.png:
         net.draw(args.png, trace=trace.steps[-1])
-        print(f"\nwrote the network diagram to {os.path.abspath(args.png)}")
-    return 0
+        print(f"\nwrote the network diagram to {os.path.abspath(args.png)}", file=say)
 
 
 def _write_page(trace, path: str, digits: int) -> None:
@@ -107,7 +121,6 @@ def _write_page(trace, path: str, digits: int) -> None:
     except (OSError, ValueError) as err:
         raise UsageError(f"--html: cannot write {path!r}: "
                          f"{getattr(err, 'strerror', None) or err}") from None
-    print(f"\nwrote the page to {os.path.abspath(path)} (open it in a browser)")
 
 
 def _check(trace, args) -> int:

@@ -13,7 +13,7 @@ class RMSprop(Optimizer):
 
         g ← g + weight_decay·p ;  s ← α·s + (1 − α)·g²
         centered: ḡ ← ḡ + (1 − α)·(g − ḡ), d = √(s − ḡ²) + eps ;  else d = √s + eps
-        momentum: b ← μ·b + g/d, p ← p − lr·b ;  else p ← p − lr·g/d
+        momentum: u ← μ·u + g/d, p ← p − lr·u ;  else p ← p − lr·g/d
 
     Parameters
     ----------
@@ -70,7 +70,7 @@ class RMSprop(Optimizer):
         else:
             params -= self.lr * (g / avg)
 
-    symbols = {"square_avg": "s", "momentum_buffer": "b", "grad_avg": "ḡ"}
+    symbols = {"square_avg": "s", "grad_avg": "ḡ", "momentum_buffer": "u"}
 
     def _explain(self, n, w, g, before, after, new, f, p):
         a, s = self.alpha, after["square_avg"]
@@ -87,10 +87,10 @@ class RMSprop(Optimizer):
             lines.append(f"d = √s + ε = √{f(s)} + {self.eps:g} = {f(d)}")
         lr = f(self.lr)
         if self.momentum:
-            b = after["momentum_buffer"]
-            lines += [f"b = μ·b + g/d = {f(self.momentum)}×{p(before['momentum_buffer'])} + "
-                      f"{p(g)}/{f(d)} = {f(b)}",
-                      f"{n}_new = {n} − η·b = {f(w)} − {lr}×{p(b)} = {f(new)}"]
+            u = after["momentum_buffer"]
+            lines += [f"u = μ·u + g/d = {f(self.momentum)}×{p(before['momentum_buffer'])} + "
+                      f"{p(g)}/{f(d)} = {f(u)}",
+                      f"{n}_new = {n} − η·u = {f(w)} − {lr}×{p(u)} = {f(new)}"]
         else:
             lines.append(f"{n}_new = {n} − η·g/d = {f(w)} − {lr}×{p(g)}/{f(d)} = {f(new)}")
         return lines

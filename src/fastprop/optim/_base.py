@@ -78,7 +78,8 @@ class Optimizer:
         raise NotImplementedError
 
     # --------------------------------------------------- the rule, shown one parameter
-    #: The symbol each state buffer has in the rule's formulas (``Trace`` shows them).
+    #: The symbol each state buffer has in the rule's formulas (``Trace`` shows them),
+    #: in the order the rule computes them.
     symbols: dict[str, str] = {}
 
     def step_note(self, f) -> str:
