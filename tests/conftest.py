@@ -3,6 +3,10 @@
 import numpy as np
 import pytest
 
+#: Programs the tests start as processes of their own (``mpiexec -n 2 …``), not modules
+#: to import here.
+collect_ignore = ["mpi_programs"]
+
 ENGINES = ["numpy", "cython"]
 DTYPES = ["float64", "float32"]
 #: Relative tolerance of a float32 result against the float64 truth.

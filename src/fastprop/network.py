@@ -264,7 +264,7 @@ class Network(NetworkSteps, NetworkViews):
             seed: int | None = None, validation_data=None, progress: bool | str = False,
             sample_weight=None, class_weight=None, lr_schedule=None,
             clip_norm: float | None = None, clip_value: float | None = None,
-            callbacks=None, metrics=()) -> History:
+            callbacks=None, metrics=(), comm=None, sync: str = "step") -> History:
         """Train by mini-batch gradient descent; return the per-epoch History.
 
         Parameters
@@ -302,6 +302,14 @@ class Network(NetworkSteps, NetworkViews):
         metrics : list of str, optional
             ``fastprop.metrics`` names computed after every epoch on the training data
             and on ``validation_data`` (``val_<name>``), into ``history`` and the logs.
+        comm : an mpi4py communicator, optional
+            Train together with the other ranks of ``comm``, each on its own (X, y):
+            ``fastprop.distributed`` (not with callbacks, metrics, class_weight,
+            progress or dropout).
+        sync : "step" (default) or "epoch"
+            With ``comm``: one all-reduce of the gradient per step (the result is one
+            process training on the union of the ranks' batches), or the parameters
+            averaged after each epoch (local SGD).
 
         Notes
         -----
@@ -324,6 +332,11 @@ class Network(NetworkSteps, NetworkViews):
             shuffle=shuffle, seed=seed, progress=progress, lr_schedule=lr_schedule,
             clip_norm=clip_norm, clip_value=clip_value, callbacks=callbacks,
             metrics=metrics, classification=self.is_classifier)
+        if comm is not None:
+            return self._fit_over(comm, X, y, fs, sync, callbacks=callbacks,
+                                  metrics=metrics, class_weight=class_weight,
+                                  progress=progress, sample_weight=sample_weight,
+                                  validation_data=validation_data)
         Xv, Y = self._data(X, y)
         weights = _inputs.sample_weights(self.arch, sample_weight, Xv.shape[0])
         by_class = class_sample_weights(class_weight, Y, self.arch.loss)
@@ -350,3 +363,18 @@ class Network(NetworkSteps, NetworkViews):
                     scratch=scratch, count_epochs=count_epochs, weights=weights,
                     dropout=dropout, net=self)
         return history
+
+    def _fit_over(self, comm, X, y, settings, sync, *, sample_weight, validation_data,
+                  **unsupported) -> History:
+        """``fit(..., comm=...)``: ``fastprop.distributed.fit``."""
+        from . import distributed
+
+        given = [name for name, value in unsupported.items()
+                 if value not in (None, (), [], False)]
+        if given:
+            raise TypeError(f"fit(comm=...) does not take {', '.join(given)}: training "
+                            "over MPI takes epochs, batch_size, lr or optimizer, shuffle, "
+                            "seed, sample_weight, validation_data, lr_schedule and clipping")
+        return distributed.fit(self, X, y, comm=comm, sync=sync, settings=settings,
+                               sample_weight=sample_weight, validation_data=validation_data)
+

@@ -128,14 +128,20 @@ class NetworkSteps:
                                   epoch=0, batch=0)
         with self._guard.training("apply_gradient", self._scratch):
             optimizer.bind(self.n_params, self.dtype, (self.sizes, self.bias))
-            before, snapshot = self.params.copy(), optimizer.snapshot()
-            self._engine.update(optimizer, self.params, flat)
-            if not np.isfinite(self.params).all():
-                self.params[...] = before
-                optimizer.restore(snapshot)
-                raise DivergenceError("the step made a parameter non-finite: not taken",
-                                      epoch=0, batch=0)
+            self._apply(optimizer, flat)
             self.optimizer = optimizer
+
+    def _apply(self, optimizer, grad: np.ndarray) -> None:
+        """``optimizer``'s step with the finite flat ``grad`` on the parameters, not
+        taken (``DivergenceError``) when a new parameter would not be finite; the
+        caller holds the network (``apply_gradient``, training over MPI)."""
+        before, snapshot = self.params.copy(), optimizer.snapshot()
+        self._engine.update(optimizer, self.params, grad)
+        if not np.isfinite(self.params).all():
+            self.params[...] = before
+            optimizer.restore(snapshot)
+            raise DivergenceError("the step made a parameter non-finite: not taken",
+                                  epoch=0, batch=0)
 
     def _flat_gradient(self, grad) -> np.ndarray:
         """``grad`` (flat, or a (weights, biases) pair) as one array like ``params``."""
