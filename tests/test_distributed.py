@@ -102,7 +102,7 @@ def test_an_all_reduce_that_never_completes_times_out():
             return 1
 
     run = object.__new__(distributed._Run)
-    run.comm, run.timeout = Comm(), 0.05
+    run.comm, run.timeout, run.size = Comm(), 0.05, 2
     with pytest.raises(TimeoutError, match="rank 1: the other ranks did not answer"):
         run.allreduce(np.zeros(2), np.zeros(2))
 
