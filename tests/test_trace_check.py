@@ -168,3 +168,11 @@ def test_bad_answers_files(capsys, tmp_path):
                          "--check", str(tmp_path / "missing.json"))
     assert status == 2 and "cannot read" in err and "missing.json" in err
     assert bad.read_text() == "[1, 2]"  # the file is left as it was
+
+
+def test_one_number_that_agrees_is_said_so():
+    ex = fp.examples.get("two-inputs-sigmoid-mse")
+    trace = ex.network().trace(ex.x, ex.y, ex.lr)
+    assert str(trace.check({"loss": 0.1255})) == "The number agrees with the step."
+    assert str(trace.check({"loss": 0.1255, "nodes": {"D": {"a": 0.6457}}})) == \
+        "All 2 numbers agree with the step."

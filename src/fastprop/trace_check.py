@@ -94,6 +94,8 @@ class CheckResult:
 
     def __str__(self) -> str:
         if self.ok:
+            if self.checked == 1:
+                return "The number agrees with the step."
             return f"All {self.checked} numbers agree with the step."
         lines = [f"{self.checked - len(self.mismatches)} of {self.checked} numbers agree; "
                  f"the first wrong one, in the order the step computes them:",
