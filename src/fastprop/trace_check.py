@@ -246,21 +246,32 @@ def _same_layer(value, layer, name):
                          "of this network: the answers are for another network")
 
 
+def _fields(trace, kind: str, name: str, fields, layer: int, allowed, per_optimizer, rule):
+    """The (field, value) pairs of one node's or edge's answers, each field checked to
+    exist (``allowed``), ``layer`` to be the node's or edge's, and the optimizer's own
+    fields (``per_optimizer``) refused for a gradient-descent step (whose ``rule`` is
+    shown)."""
+    for f, value in _mapping(fields, f"{kind}.{name}").items():
+        if f == "layer":
+            _same_layer(value, layer, f"{kind}.{name}")
+            continue
+        if f not in allowed:
+            what = "a node's" if kind == "nodes" else "an edge's"
+            raise ValueError(f"answers: {kind}.{name} has no field {f!r}; {what} fields are "
+                             f"{', '.join(allowed)}")
+        if f in per_optimizer and trace.optimizer is None:
+            raise ValueError(f"answers: {kind}.{name}.{f}: a gradient-descent step has no "
+                             f"optimizer state or step of its own ({rule})")
+        yield f, value
+
+
 def _nodes(given, trace, nodes):
     for name, fields in nodes.items():
         if name not in trace.node_positions:
             raise ValueError(f"answers: nodes.{name}: {_key_error(trace.node, name)}")
         k, j = trace.node_positions[name]
-        for f, value in _mapping(fields, f"nodes.{name}").items():
-            if f == "layer":
-                _same_layer(value, k, f"nodes.{name}")
-                continue
-            if f not in _NODE_FIELDS:
-                raise ValueError(f"answers: nodes.{name} has no field {f!r}; a node's "
-                                 f"fields are {', '.join(_NODE_FIELDS)}")
-            if f in ("bias_state", "bias_step") and trace.optimizer is None and k:
-                raise ValueError(f"answers: nodes.{name}.{f}: a gradient-descent step has "
-                                 "no optimizer state or step of its own (new = b − η·grad)")
+        for f, value in _fields(trace, "nodes", name, fields, k, _NODE_FIELDS,
+                                ("bias_state", "bias_step"), "new = b − η·grad"):
             if f not in trace.node(name):
                 raise ValueError(f"answers: nodes.{name}.{f} does not exist in this "
                                  "network (an input has only a; no biases: no bias fields)")
@@ -283,16 +294,8 @@ def _edges(given, trace, edges):
         if name not in trace.edge_positions:
             raise ValueError(f"answers: edges.{name}: {_key_error(trace.edge, name)}")
         li, i, j = trace.edge_positions[name]
-        for f, value in _mapping(fields, f"edges.{name}").items():
-            if f == "layer":
-                _same_layer(value, li, f"edges.{name}")
-                continue
-            if f not in _EDGE_FIELDS:
-                raise ValueError(f"answers: edges.{name} has no field {f!r}; an edge's "
-                                 f"fields are {', '.join(_EDGE_FIELDS)}")
-            if f in ("state", "step") and trace.optimizer is None:
-                raise ValueError(f"answers: edges.{name}.{f}: a gradient-descent step has "
-                                 "no optimizer state or step of its own (new = w − η·grad)")
+        for f, value in _fields(trace, "edges", name, fields, li, _EDGE_FIELDS,
+                                ("state", "step"), "new = w − η·grad"):
             if f == "state":
                 for buffer, v in _state_fields(value, trace, f"edges.{name}.state"):
                     _add(given, trace, ("edge", li, i, j, f, buffer),
