@@ -61,15 +61,19 @@ def comm_self():
     return MPI.COMM_SELF
 
 
+@pytest.mark.parametrize("extra", [{}, {"clip_norm": 0.05, "clip_value": 0.01,
+                                       "lr_schedule": fp.schedules.ExponentialLR(0.5)}])
 @pytest.mark.parametrize("make", [lambda: fp.SGD(0.1, momentum=0.9), lambda: fp.Adam(0.01)])
-def test_one_rank_is_plain_training(comm_self, rng, make):
+def test_one_rank_is_plain_training(comm_self, rng, make, engine, extra):
     X = rng.normal(size=(30, 3))
     y = (X[:, 0] > 0).astype(float)
-    alone, over = fp.Network([3, 5, 1], seed=0), fp.Network([3, 5, 1], seed=0)
+    alone = fp.Network([3, 5, 1], seed=0, engine=engine)
+    over = fp.Network([3, 5, 1], seed=0, engine=engine)
     h1 = alone.fit(X, y, epochs=3, batch_size=8, optimizer=make(), shuffle=False,
-                   validation_data=(X, y))
+                   validation_data=(X, y), **extra)
     h2 = over.fit(X, y, epochs=3, batch_size=8, optimizer=make(), shuffle=False,
-                  validation_data=(X, y), comm=comm_self)
+                  validation_data=(X, y), comm=comm_self, **extra)
+    assert h2.lr == h1.lr
     np.testing.assert_allclose(over.params, alone.params, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(h2.loss, h1.loss, rtol=1e-12)
     np.testing.assert_allclose(h2.val_loss, h1.val_loss, rtol=1e-12)

@@ -39,6 +39,7 @@ import time
 import numpy as np
 
 from . import _inputs
+from .engines.numpy_engine import clip_gradient
 from .errors import DivergenceError
 from .history import History
 from .shuffle import _MASK, GAMMA, _mix, epoch_order
@@ -126,7 +127,7 @@ def fit(net, X, y, *, comm, sync: str = "step", settings, sample_weight=None,
     first = 0 if settings.seed is not None else net._epochs_trained
     history = History(validation=validation is not None, classification=net.is_classifier)
     rates = None if settings.schedule is None else settings.schedule.rates(
-        optimizer.epochs, settings.epochs, optimizer.lr, _total_rows(comm, Xv.shape[0]))
+        optimizer.epochs, settings.epochs, optimizer.lr, int(comm.allreduce(Xv.shape[0])))
     run = _Run(net, comm, Xv, Y, weights, settings, optimizer, timeout)
     with net._guard.training("fit", net._scratch) as scratch:
         run.scratch = scratch
@@ -165,10 +166,6 @@ def _broadcast_start(net, optimizer, comm) -> None:
     optimizer.t, optimizer.epochs = comm.bcast((optimizer.t, optimizer.epochs), root=0)
 
 
-def _total_rows(comm, n: int) -> int:
-    return int(comm.allreduce(n))
-
-
 class _Run:
     """One training over MPI: the buffers, and an epoch of either kind."""
 
@@ -204,19 +201,30 @@ class _Run:
                         f"{self.timeout:g} s (one of them stopped or failed; run with "
                         "'python -m mpi4py' so that a failure ends every rank)")
 
+    def _batch(self, rows) -> tuple[float, float]:
+        """The mean loss of this rank's ``rows`` (its gradient into ``grad``) and their
+        count (with sample weights: their sum)."""
+        net, w = self.net, None if self.weights is None else self.weights[rows]
+        mean = net._engine.loss_and_grad(net.arch, net.params, self.X[rows], self.Y[rows],
+                                         self.grad, self.scratch, w)
+        return mean, len(rows) if w is None else float(np.sum(w, dtype=np.float64))
+
+    def _step(self) -> None:
+        """The optimizer's step with ``grad``, clipped as ``fit`` clips."""
+        if self.settings.clip_norm or self.settings.clip_value:
+            clip_gradient(self.net.arch, self.grad, self.settings.clip_norm,
+                          self.settings.clip_value)
+        self.net._apply(self.optimizer, self.grad)
+
     def epoch_steps(self, order, epoch: int) -> float:
         """An epoch of synchronous steps; returns its mean loss over all ranks' rows."""
-        net, n, b = self.net, self.net.n_params, self.settings.batch_size
-        engine, arch = net._engine, net.arch
+        n, b = self.net.n_params, self.settings.batch_size
         total_loss = total_rows = 0.0
         for step in range(self.steps):
             rows = order[step * b:(step + 1) * b]
             send = self.send
             if len(rows):
-                w = None if self.weights is None else self.weights[rows]
-                mean = engine.loss_and_grad(arch, net.params, self.X[rows], self.Y[rows],
-                                            self.grad, self.scratch, w)
-                count = len(rows) if w is None else float(np.sum(w, dtype=np.float64))
+                mean, count = self._batch(rows)
                 np.multiply(self.grad, count, out=send[:n])
                 send[n], send[n + 1] = mean * count, count
                 send[n + 2] = 0 if np.isfinite(send[:n + 1]).all() else 1
@@ -231,13 +239,8 @@ class _Run:
             if recv[n + 1] == 0:  # every row weighs 0: no step
                 continue
             np.divide(recv[:n], recv[n + 1], out=self.grad)
-            if self.settings.clip_norm or self.settings.clip_value:
-                from .engines.numpy_engine import clip_gradient
-
-                clip_gradient(arch, self.grad, self.settings.clip_norm,
-                              self.settings.clip_value)
             try:
-                net._apply(self.optimizer, self.grad)
+                self._step()
             except DivergenceError as err:
                 err.epoch, err.batch = epoch, step
                 raise
@@ -248,24 +251,14 @@ class _Run:
     def epoch_local(self, order) -> float:
         """An epoch on this shard alone, then the average over the ranks of the
         parameters and the optimizer's state; returns the mean loss over all rows."""
-        net, opt, b = self.net, self.optimizer, self.settings.batch_size
-        engine, arch = net._engine, net.arch
+        b = self.settings.batch_size
         loss_sum = rows_sum = 0.0
         for start in range(0, len(order), b):
-            rows = order[start:start + b]
-            w = None if self.weights is None else self.weights[rows]
-            mean = engine.loss_and_grad(arch, net.params, self.X[rows], self.Y[rows],
-                                        self.grad, self.scratch, w)
-            count = len(rows) if w is None else float(np.sum(w, dtype=np.float64))
+            mean, count = self._batch(order[start:start + b])
             bad = not (np.isfinite(mean) and np.isfinite(self.grad).all())
             if not bad and count:
-                if self.settings.clip_norm or self.settings.clip_value:
-                    from .engines.numpy_engine import clip_gradient
-
-                    clip_gradient(arch, self.grad, self.settings.clip_norm,
-                                  self.settings.clip_value)
                 try:
-                    net._apply(opt, self.grad)
+                    self._step()
                 except DivergenceError:
                     bad = True
             if bad:  # tell the others, and stop together
