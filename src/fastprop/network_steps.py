@@ -24,7 +24,7 @@ import numpy as np
 
 from . import _inputs
 from ._guard import kept
-from ._validation import check_bool, check_float
+from ._validation import check_bool, check_float, check_layer_arrays
 from .errors import DivergenceError
 
 REDUCTIONS = ("mean", "sum")
@@ -146,8 +146,6 @@ class NetworkSteps:
     def _flat_gradient(self, grad) -> np.ndarray:
         """``grad`` (flat, or a (weights, biases) pair) as one array like ``params``."""
         if isinstance(grad, tuple) and len(grad) == 2:
-            from ._validation import check_layer_arrays
-
             flat = np.empty_like(self.params)
             for view, g in zip(self.arch.weight_views(flat), check_layer_arrays(
                     grad[0], "grad weights", [W.shape for W in self.weights], self.dtype),

@@ -51,7 +51,7 @@ class Trace:
     """
 
     def __init__(self, *, arch, description, lr, x, y, zs, acts, deltas, params, grad,
-                 optimizer=None, new_params=None, state_before=None, step=1):
+                 new_params, optimizer=None, state_before=None, step=1):
         self.arch, self.description, self.lr, self.x, self.y = arch, description, lr, x, y
         #: Which step of a multi-step trace this is (1 for a trace of one step).
         self.step = step
@@ -74,14 +74,9 @@ class Trace:
         self.biases = [b.copy() for b in arch.bias_views(params)]
         self.grad_weights = [g.copy() for g in arch.weight_views(grad)]
         self.grad_biases = [g.copy() for g in arch.bias_views(grad)]
-        if new_params is not None:  # the optimizer's rule
-            self.new_weights = [W.copy() for W in arch.weight_views(new_params)]
-            self.new_biases = [b.copy() for b in arch.bias_views(new_params)]
-        else:  # gradient descent: w − η·∂L/∂w
-            self.new_weights = [W - lr * g for W, g in
-                                zip(self.weights, self.grad_weights, strict=True)]
-            self.new_biases = [b - lr * g for b, g in
-                               zip(self.biases, self.grad_biases, strict=True)]
+        # after the step: w − η·∂L/∂w, or the optimizer's rule
+        self.new_weights = [W.copy() for W in arch.weight_views(new_params)]
+        self.new_biases = [b.copy() for b in arch.bias_views(new_params)]
         self.dloss_dyhat = _dloss_dyhat(arch.loss, self.y_hat, y, arch.huber_delta)
         self.fprime = [None if ACTIVATIONS[f].derivative is None else
                        ACTIVATIONS[f].derivative(z, a, arch.leaky_slope)

@@ -160,8 +160,10 @@ def make_trace(arch, params, X, Y, lr: float | None, description: str,
         grad = np.zeros_like(params)
         zs, acts = reference.forward(arch, params, xb)
         deltas = reference.backward(arch, params, zs, acts, yb, grad)
-        new_params, before = None, None
-        if optimizer is not None:
+        before = None
+        if optimizer is None:  # gradient descent: w − η·∂L/∂w
+            new_params = params - lr * grad
+        else:
             before = {name: buf.copy() for name, buf in optimizer.state.items()}
             new_params = params.copy()
             reference.update(optimizer, new_params, grad)
@@ -170,7 +172,7 @@ def make_trace(arch, params, X, Y, lr: float | None, description: str,
                             optimizer=None if optimizer is None else
                             copy.deepcopy(optimizer),
                             new_params=new_params, state_before=before, step=k + 1))
-        params = new_params if new_params is not None else params - lr * grad
+        params = new_params
     return traces[0] if steps == 1 else MultiStepTrace(traces)
 
 
