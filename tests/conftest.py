@@ -27,3 +27,15 @@ def dtype(request):
 def rng():
     return np.random.default_rng(12345)
 
+
+
+@pytest.fixture(scope="session")
+def client():
+    """A Dask client of a two-worker cluster on this machine, one worker process with one
+    thread each, shared by every Dask test of the session."""
+    distributed = pytest.importorskip("distributed", reason="dask[distributed] is not "
+                                      "installed: pip install 'fastprop-mlp[dask]'")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                                       dashboard_address=None, processes=True)
+    with cluster, distributed.Client(cluster) as dask_client:
+        yield dask_client

@@ -1,7 +1,6 @@
 """Many models on a Dask cluster: a scikit-learn search over fastprop's estimators under
 joblib's Dask backend, and an ensemble trained with ``client.map``, both equal to the same
-work done in this process. The cluster: ``LocalCluster(n_workers=2, threads_per_worker=1,
-host="127.0.0.1")``, started once for the module."""
+work done in this process, on the two-worker cluster of the ``client`` fixture."""
 
 import pickle
 
@@ -15,14 +14,6 @@ distributed = pytest.importorskip("distributed", reason="dask[distributed] is no
                                   "installed: pip install 'fastprop-mlp[dask]'")
 joblib = pytest.importorskip("joblib")
 GRID = {"hidden_layer_sizes": [(8,), (16,)], "alpha": [1e-4, 1e-2]}
-
-
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
-                                       dashboard_address=None, processes=True)
-    with cluster, distributed.Client(cluster) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ engine over one flat parameter buffer.
 
 from __future__ import annotations
 
-import warnings
 from itertools import pairwise
 from numbers import Integral, Real
 
@@ -18,7 +17,6 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse
 from sklearn.base import BaseEstimator, is_classifier
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
@@ -29,7 +27,8 @@ from ..activations import ACTIVATIONS
 from ..architecture import Architecture
 from ..engines import get_engine
 from ..losses import LOSSES
-from ._solver import Objective, StochasticSolver
+from ._epochs import EpochLoop
+from ._solver import Objective
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data
@@ -62,7 +61,7 @@ def _store_init_args(estimator, init_args: dict) -> None:
             setattr(estimator, name, value)
 
 
-class BaseMLP(BaseEstimator):
+class BaseMLP(EpochLoop, BaseEstimator):
     """Base class of the fastprop MLP estimators; use the subclasses."""
 
     _parameter_constraints: dict = {
@@ -173,11 +172,39 @@ class BaseMLP(BaseEstimator):
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
 
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _hidden_sizes(self) -> list[int]:
         hidden = self.hidden_layer_sizes
         hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
         if np.any(np.array(hidden) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
+        return hidden
+
+    def _start(self, layer_units, first_pass: bool, dtype, n_outputs: int) -> np.ndarray:
+        """The flat parameters training starts from: drawn (first pass) or the fitted
+        ones, which must have the shapes of ``layer_units``; coefs_ and intercepts_
+        become views into them, so that they follow training as scikit-learn's do."""
+        self._random_state = check_random_state(self.random_state)
+        self.n_outputs_ = n_outputs
+        if first_pass:
+            self._initialize(np.empty((0, n_outputs)), layer_units, dtype)
+        elif [W.shape for W in self.coefs_] != list(pairwise(layer_units)):
+            raise ValueError(
+                f"the fitted layers {[W.shape for W in self.coefs_]} do not match "
+                f"hidden_layer_sizes={layer_units[1:-1]} with {layer_units[0]} features "
+                f"and {layer_units[-1]} outputs: fit again with warm_start=False")
+        arch = self._arch()
+        params = self._pack(arch)
+        self._unpack(arch, params)
+        return params
+
+    def _check_finite(self, params) -> None:
+        if not np.isfinite(params).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed.")
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        hidden = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
@@ -189,20 +216,9 @@ class BaseMLP(BaseEstimator):
         if getattr(self, "loss", None) == "poisson" and (y < 0).any():
             raise ValueError("loss='poisson' needs targets >= 0 (counts or rates), got "
                              f"{float(y.min())}")
-        self.n_outputs_ = y.shape[1]
-        layer_units = [X.shape[1]] + hidden + [self.n_outputs_]
-        shapes = list(zip(layer_units[:-1], layer_units[1:], strict=False))
-        self._random_state = check_random_state(self.random_state)
-        if first_pass:
-            self._initialize(y, layer_units, X.dtype)
-        elif [W.shape for W in self.coefs_] != shapes:
-            raise ValueError(
-                f"the fitted layers {[W.shape for W in self.coefs_]} do not match "
-                f"hidden_layer_sizes={hidden} with {layer_units[0]} features and "
-                f"{layer_units[-1]} outputs: fit again with warm_start=False")
+        layer_units = [X.shape[1]] + hidden + [y.shape[1]]
+        params = self._start(layer_units, first_pass, X.dtype, y.shape[1])
         arch = self._arch()
-        params = self._pack(arch)
-        self._unpack(arch, params)  # coefs_ follow training, as scikit-learn's do
         if X.dtype != arch.dtype:
             X = X.astype(arch.dtype)
         if sample_weight is not None:
@@ -213,10 +229,7 @@ class BaseMLP(BaseEstimator):
                 self._fit_stochastic(X, y, sample_weight, params, objective, incremental)
             else:
                 self._fit_lbfgs(X, y, sample_weight, params, objective)
-        if not np.isfinite(params).all():
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may"
-                " contain large values and need to be preprocessed.")
+        self._check_finite(params)
         return self
 
     def _fit_lbfgs(self, X, y, sample_weight, params, objective) -> None:
@@ -228,6 +241,11 @@ class BaseMLP(BaseEstimator):
             params[...] = p
             return objective(params, Xd, Y, grad, sample_weight), grad.astype(np.float64)
 
+        self._minimize(loss_and_grad, params)
+
+    def _minimize(self, loss_and_grad, params) -> None:
+        """SciPy's L-BFGS-B from ``params`` (set to the result) with scikit-learn's
+        options; ``loss_and_grad(p)`` returns the loss and its float64 gradient."""
         iprint = 1 if self.verbose is True or self.verbose >= 1 else -1
         result = scipy.optimize.minimize(
             loss_and_grad, params.astype(np.float64), method="L-BFGS-B", jac=True,
@@ -238,16 +256,7 @@ class BaseMLP(BaseEstimator):
         params[...] = result.x
 
     def _fit_stochastic(self, X, y, sample_weight, params, objective, incremental) -> None:
-        if not incremental or not hasattr(self, "_optimizer"):
-            self._optimizer = StochasticSolver(
-                objective, self.solver, learning_rate_init=self.learning_rate_init,
-                lr_schedule=self.learning_rate, momentum=self.momentum,
-                nesterov=self.nesterovs_momentum, power_t=self.power_t,
-                beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
-        solver = self._optimizer
-        solver.objective = objective
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
+        solver = self._stochastic_solver(objective, incremental)
         early_stopping = self.early_stopping
         if early_stopping:
             # don't stratify in multilabel classification (as scikit-learn)
@@ -271,86 +280,26 @@ class BaseMLP(BaseEstimator):
             X_train, y_train, X_val, y_val = X, y, None, None
             sw_train, sw_val = sample_weight, None
         Y_train = np.ascontiguousarray(y_train, dtype=params.dtype)
-        sparse = scipy.sparse.issparse(X_train)
         n_samples = X_train.shape[0]
-        sample_idx = np.arange(n_samples, dtype=int)
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn("Got `batch_size` less than 1 or larger than "
-                              "sample size. It is going to be clipped", stacklevel=3)
-            batch_size = int(np.clip(self.batch_size, 1, n_samples))
-
-        if not sparse:
+        batch_size = self._batch_size(n_samples)
+        if not scipy.sparse.issparse(X_train):
             X_train = np.ascontiguousarray(X_train, dtype=params.dtype)
-        try:
-            self.n_iter_ = 0
-            for _ in range(self.max_iter):
-                if self.shuffle:  # sklearn.utils.shuffle(sample_idx, random_state=…)
-                    order = np.arange(n_samples)
-                    self._random_state.shuffle(order)
-                    sample_idx = sample_idx[order]
-                accumulated_loss = solver.epoch(params, X_train, Y_train,
-                                                sample_idx if self.shuffle else None,
-                                                batch_size, sw_train)
-                self.n_iter_ += 1
-                self.loss_ = accumulated_loss / n_samples
-                self.t_ += n_samples
-                self.loss_curve_.append(self.loss_)
-                if self.verbose:
-                    print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-                if not np.isfinite(self.loss_) and not np.isfinite(params).all():
-                    break  # diverged: _fit raises scikit-learn's error
-                self._update_no_improvement_count(early_stopping, X_val, y_val, params,
-                                                  sw_val)
-                solver.iteration_ends(self.t_)
-                if self._no_improvement_count > self.n_iter_no_change:
-                    if early_stopping:
-                        msg = (f"Validation score did not improve more than tol={self.tol:f} "
-                               f"for {self.n_iter_no_change} consecutive epochs.")
-                    else:
-                        msg = (f"Training loss did not improve more than tol={self.tol:f} "
-                               f"for {self.n_iter_no_change} consecutive epochs.")
-                    if solver.trigger_stopping(msg, self.verbose):
-                        break
-                    self._no_improvement_count = 0
-                if incremental:
-                    break
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
-                        "the optimization hasn't converged yet.",
-                        ConvergenceWarning, stacklevel=3)
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.", stacklevel=3)
-        if early_stopping:  # restore the best weights
-            params[...] = self._best_params
+        sample_idx = np.arange(n_samples, dtype=int)
 
-    def _update_no_improvement_count(self, early_stopping, X_val, y_val, params,
-                                     sw_val=None) -> None:
-        if early_stopping:
-            assert self.validation_scores_ is not None
-            assert self.best_validation_score_ is not None
-            score = self._score_with_params(X_val, y_val, params, sw_val)
-            self.validation_scores_.append(score)
-            if self.verbose:
-                print(f"Validation score: {self.validation_scores_[-1]:f}")
-            if score < self.best_validation_score_ + self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if score > self.best_validation_score_:
-                self.best_validation_score_ = score
-                self._best_params = params.copy()
-        else:
-            assert self.best_loss_ is not None
-            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if self.loss_curve_[-1] < self.best_loss_:
-                self.best_loss_ = self.loss_curve_[-1]
+        def run_epoch() -> float:
+            nonlocal sample_idx
+            if self.shuffle:  # sklearn.utils.shuffle(sample_idx, random_state=…)
+                order = np.arange(n_samples)
+                self._random_state.shuffle(order)
+                sample_idx = sample_idx[order]
+            return solver.epoch(params, X_train, Y_train,
+                                sample_idx if self.shuffle else None, batch_size, sw_train)
+
+        def validation_score() -> float:
+            return self._score_with_params(X_val, y_val, params, sw_val)
+
+        self._run_epochs(solver, params, n_samples, run_epoch,
+                         validation_score if early_stopping else None, incremental)
 
     def _score_with_params(self, X, y, params, sample_weight=None) -> float:
         out = self._forward(X, params)

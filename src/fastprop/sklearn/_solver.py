@@ -98,14 +98,20 @@ class Objective:
                               / total)
         if self.alpha:
             # Σ weights summed as the compiled epoch sums them
-            n = X.shape[0] if weights is None else _sequential_sum(weights)
-            squares = 0.0
-            for W, gW in zip(self._weights(params), self._weights(grad), strict=True):
-                w = W.ravel()
-                squares += float(np.dot(w, w))
-                gW += (self.alpha / n) * W
-            loss += 0.5 * self.alpha * squares / n
+            loss += self.penalty(params, grad, X.shape[0] if weights is None
+                                 else _sequential_sum(weights))
         return float(loss)
+
+    def penalty(self, params: np.ndarray, grad: np.ndarray, n: float) -> float:
+        """The L2 penalty ½·alpha·Σ‖W‖²/n of the weights (not the biases), whose
+        gradient alpha·W/n is added to ``grad``; ``n`` is the rows (or Σ weights) of
+        the loss it is added to."""
+        squares = 0.0
+        for W, gW in zip(self._weights(params), self._weights(grad), strict=True):
+            w = W.ravel()
+            squares += float(np.dot(w, w))
+            gW += (self.alpha / n) * W
+        return 0.5 * self.alpha * squares / n
 
     def _weights(self, flat: np.ndarray) -> list[np.ndarray]:
         """The weight views of a flat buffer (cached: training reuses two buffers)."""
