@@ -76,12 +76,16 @@ def make_data(p, rng):
 def make_optimizer(name):
     return {"sgd": lambda: fp.SGD(0.05), "momentum": lambda: fp.SGD(0.05, momentum=0.9),
             "nesterov": lambda: fp.SGD(0.05, momentum=0.5, nesterov=True, weight_decay=0.01),
-            "adam": lambda: fp.Adam(0.005, weight_decay=0.001)}[name]()
+            # Adam's step lr·m/(√v + eps) moves by up to lr/eps per unit of change in a
+            # gradient component near 0: with the default eps = 1e-8 that turns a 1e-14
+            # rounding difference into 1e-9 of the weight, a comparison of nothing but
+            # that amplification. eps = 1e-3 bounds the gain at 5, so the trajectories
+            # compare the arithmetic (Adam's own rule, eps included: test_optim.py, test_torch_parity.py).
+            "adam": lambda: fp.Adam(0.005, weight_decay=0.001, eps=1e-3)}[name]()
 
 
-# derandomize: the same 60 examples on every run, so that CI does not meet a new one now
-# and then (a rare float64 Adam trajectory amplifies a 1e-13 difference past 1e-12 in one
-# near-zero-gradient weight); FASTPROP_HYPOTHESIS_EXAMPLES=2000 explores further.
+# derandomize: the same 60 examples on every run, so that a CI run tests what the last
+# one did; FASTPROP_HYPOTHESIS_EXAMPLES=2000 explores further.
 @settings(max_examples=int(os.environ.get("FASTPROP_HYPOTHESIS_EXAMPLES", 60)), deadline=None,
           derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
@@ -93,10 +97,6 @@ def test_engines_agree(p):
 def check_engines_agree(p):
     """The comparison of the property test, for one problem (also run under each kernel
     path by test_kernels.py)."""
-    # Adam divides each gradient component by its own magnitude (m/(√v + eps)), so float32
-    # rounding in a near-zero component becomes an lr-sized step: float32 agreement is
-    # checked with the SGD family, Adam in float64 (and against torch.optim).
-    assume(not (p["dtype"] == "float32" and p["optimizer"] == "adam"))
     rng = np.random.default_rng(p["seed"])
     X, y = make_data(p, rng)
     kwargs = {k: p[k] for k in ("activation", "output", "loss", "bias", "dtype")}
