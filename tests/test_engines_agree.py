@@ -80,7 +80,8 @@ def make_optimizer(name):
             # gradient component near 0: with the default eps = 1e-8 that turns a 1e-14
             # rounding difference into 1e-9 of the weight, a comparison of nothing but
             # that amplification. eps = 1e-3 bounds the gain at 5, so the trajectories
-            # compare the arithmetic (Adam's own rule, eps included: test_optim.py, test_torch_parity.py).
+            # compare the arithmetic (Adam's own rule, eps included: test_optim.py and
+            # test_torch_parity.py).
             "adam": lambda: fp.Adam(0.005, weight_decay=0.001, eps=1e-3)}[name]()
 
 

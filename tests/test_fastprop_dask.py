@@ -3,7 +3,9 @@
 'sgd' on one partition equal it step for step and on several reach its accuracy; the
 predictions are lazy and equal the local model's; bad input fails with a clear error."""
 
+import os
 import pickle
+import signal
 import subprocess
 import sys
 import warnings
@@ -217,7 +219,7 @@ def test_predictions_are_lazy_and_equal_the_local_models(client, digits):
 
 def test_a_worker_without_partitions_is_given_one(client, digits):
     X, y = digits
-    first = sorted(client.scheduler_info()["workers"])[0]
+    first = sorted(client.ncores())[0]
     Xd, yd = client.persist(_dask(X, y), workers=[first])
     distributed.wait([Xd, yd])
     held = client.who_has(distributed.futures_of(Xd) + distributed.futures_of(yd))
@@ -226,10 +228,9 @@ def test_a_worker_without_partitions_is_given_one(client, digits):
     data = WorkerRows(client, Xd, yd, None, Encoding(np.float64, binarizer))
     try:
         assert len(data.rows) == 2 and data.n_rows == len(y)
-        distributed.wait(list(data.blocks.values()))
-        held = client.who_has(list(data.blocks.values()))
-        assert {a for f, a in zip(data.blocks.values(), data.blocks, strict=True)
-                if a in held[f.key]} == set(data.blocks)
+        held = client.who_has(list(data._actors.values()))
+        assert {a: list(held[f.key]) for a, f in data._actors.items()} == \
+            {a: [a] for a in data._actors}
     finally:
         data.release()
 
@@ -285,3 +286,27 @@ def test_without_a_client_fit_says_to_connect_one():
                          timeout=120)
     assert run.returncode == 1
     assert "connect a client first" in run.stderr.strip().splitlines()[-1]
+
+
+def test_a_worker_lost_during_a_fit_ends_it_with_dasks_error(digits, monkeypatch):
+    # on a cluster of its own: the worker killed here must not be missed by other tests
+    X, y = digits
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                                       dashboard_address=":0", processes=True)
+    with cluster, distributed.Client(cluster, set_as_default=False) as own, own.as_current():
+        victim = sorted(own.ncores())[1]
+        pid = own.run(os.getpid, workers=[victim])[victim]
+        calls = []
+        gradient_sums = WorkerRows.gradient_sums
+
+        def killing_the_second_worker(self, *args):
+            calls.append(1)
+            if len(calls) == 3:
+                os.kill(pid, signal.SIGKILL)
+            return gradient_sums(self, *args)
+
+        monkeypatch.setattr(WorkerRows, "gradient_sums", killing_the_second_worker)
+        clf = MLPClassifier((16,), solver="lbfgs", max_iter=50, random_state=0)
+        with pytest.raises((OSError, RuntimeError), match="[Aa]ctor"):
+            clf.fit(*_dask(X, y))
+        assert len(calls) == 3

@@ -3,15 +3,15 @@
 The rows stay where the cluster computed them: every partition is encoded where it lies
 (``_prepare``: floats in the model's dtype, labels one-hot), the scheduler says which
 worker holds it (``who_has``), and each worker's partitions are joined there into one
-block (``_join``). A worker that holds no partition while another holds several is given
-one of them, so that every worker has rows to train on. From then on every task is pinned
-to the worker whose block it reads, and only parameters, gradients and sums travel.
+block (``_join``), which a Dask actor on that worker holds (``Block``). A worker that
+holds no partition while another holds several is given one of them, so that every
+worker has rows to train on. From then on only parameters, gradients and sums travel,
+one message to each worker and back per round.
 """
 
 from __future__ import annotations
 
 import copy
-import operator
 
 import dask
 import numpy as np
@@ -92,16 +92,17 @@ def _split(block, fraction: float, seed: int, stratify: bool):
             tuple(None if a is None else np.ascontiguousarray(a) for a in val))
 
 
-def _gradient_sums(block, arch, engine: str, params):
-    """Σ over the block's rows (weighted) of the loss and of its gradient, without the
-    penalty, and Σ of the rows' weights (their count without weights)."""
+def _gradient_sums(block, objective: Objective, params):
+    """Σ over the block's rows (weighted) of the loss and of its gradient, by an
+    ``objective`` without penalty, and Σ of the rows' weights (their count without
+    weights)."""
     X, Y, w = block
     total = float(X.shape[0]) if w is None else _sequential_sum(w)
     grad = np.empty_like(params)
     if total == 0:
         return 0.0, np.zeros_like(params), 0.0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        loss = Objective(arch, engine, 0.0)(params, X, Y, grad, w)
+        loss = objective(params, X, Y, grad, w)
         return loss * total, grad * total, total
 
 
@@ -154,8 +155,39 @@ def r2_from_sums(sums: np.ndarray) -> float:
     return r2(residual, np.maximum(s2 - s * s / n, 0.0))
 
 
+class Block:
+    """A worker's rows for one fit, held by a Dask actor on that worker: each call is
+    one message from this process to the worker and back (no scheduler in between),
+    which a training loop of many short rounds needs."""
+
+    def __init__(self, block):
+        self.train, self.validation = block, None
+        self._objective: Objective | None = None  # kept: its workspace is reused
+
+    def rows(self) -> tuple[int, int]:
+        """Rows to train on, rows held out."""
+        return (self.train[0].shape[0],
+                0 if self.validation is None else self.validation[0].shape[0])
+
+    def hold_out(self, fraction: float, seed: int, stratify: bool) -> tuple[int, int]:
+        self.train, self.validation = _split(self.train, fraction, seed, stratify)
+        return self.rows()
+
+    def gradient_sums(self, arch, engine: str, params):
+        objective = self._objective
+        if objective is None or objective.arch != arch or objective.engine_name != engine:
+            objective = self._objective = Objective(arch, engine, 0.0)
+        return _gradient_sums(self.train, objective, params)
+
+    def epoch(self, solver, params, seed: int, batch_size: int, shuffle: bool):
+        return _epoch(self.train, solver, params, seed, batch_size, shuffle)
+
+    def validation_sums(self, arch, engine: str, params, binarizer):
+        return _validation_sums(self.validation, arch, engine, params, binarizer)
+
+
 class WorkerRows:
-    """The rows of one fit, one block per worker, placed as the module docstring says.
+    """The rows of one fit, one ``Block`` per worker, placed as the module docstring says.
 
     Parameters
     ----------
@@ -174,7 +206,7 @@ class WorkerRows:
                                                                               strict=True)])
         client.gather(parts)  # raises what a partition raised (bad rows, unknown labels)
         held = client.who_has(parts)
-        workers = sorted(client.scheduler_info()["workers"])
+        workers = sorted(client.ncores())
         placed: dict[str, list] = {a: [] for a in workers}
         for part in parts:
             placed[sorted(held[part.key])[0]].append(part)
@@ -183,42 +215,38 @@ class WorkerRows:
             if len(placed[busiest]) < 2:
                 break
             placed[idle].append(placed[busiest].pop())
-        counts = dict(zip([p.key for p in parts], X.chunks[0], strict=True))
-        self.rows = {a: sum(counts[p.key] for p in ps) for a, ps in placed.items() if ps}
-        self.blocks = {a: client.submit(_join, placed[a], workers=[a], pure=False)
-                       for a in self.rows}
-        self.validation: dict = {}
+        joined = {a: client.submit(_join, ps, workers=[a], pure=False)
+                  for a, ps in placed.items() if ps}
+        self._actors = {a: client.submit(Block, j, workers=[a], actor=True, pure=False)
+                        for a, j in joined.items()}
+        self.blocks = {a: f.result() for a, f in self._actors.items()}
+        self.rows = {a: r[0] for a, r in zip(self.blocks, self._all("rows"), strict=True)}
+        self.n_validation = 0
 
     @property
     def n_rows(self) -> int:
         return sum(self.rows.values())
 
-    def _each(self, fn, blocks: dict, *args, per_worker=None):
-        """``fn(block, *args)`` on every worker, pinned to it; the results in the
-        workers' order. ``per_worker``: one more argument for each worker."""
-        extra = per_worker if per_worker is not None else [()] * len(blocks)
-        futures = [self.client.submit(fn, block, *args, *more, workers=[a], pure=False)
-                   for (a, block), more in zip(blocks.items(), extra, strict=True)]
-        return self.client.gather(futures)
+    def _all(self, method: str, *args, per_worker=None) -> list:
+        """``Block.<method>(*args)`` on every worker at once; the results in the workers'
+        order. ``per_worker``: more arguments, one tuple for each worker."""
+        extra = per_worker if per_worker is not None else [()] * len(self.blocks)
+        calls = [getattr(block, method)(*args, *more)
+                 for block, more in zip(self.blocks.values(), extra, strict=True)]
+        # A worker lost meanwhile makes result() raise at once ("Worker holding Actor
+        # was lost", "Unable to contact Actor's worker"): the fit ends with that error.
+        return [call.result() for call in calls]
 
     def hold_out(self, fraction: float, seeds, stratify: bool) -> None:
         """Keep ``fraction`` of each worker's rows apart for validation."""
-        splits = {a: self.client.submit(_split, b, fraction, int(s), stratify,
-                                        workers=[a], pure=False)
-                  for (a, b), s in zip(self.blocks.items(), seeds, strict=True)}
-        self.client.gather(list(splits.values()))  # raises a split's error
-        self.blocks = {a: self.client.submit(operator.getitem, f, 0, workers=[a])
-                       for a, f in splits.items()}
-        self.validation = {a: self.client.submit(operator.getitem, f, 1, workers=[a])
-                           for a, f in splits.items()}
-        n_val = dict(zip(self.rows, self._each(_count, self.validation), strict=True))
-        self.n_validation = sum(n_val.values())
-        self.rows = {a: n - n_val[a] for a, n in self.rows.items()}
+        counts = self._all("hold_out", fraction, per_worker=[(int(s), stratify)
+                                                             for s in seeds])
+        self.rows = {a: c[0] for a, c in zip(self.blocks, counts, strict=True)}
+        self.n_validation = sum(c[1] for c in counts)
 
     def gradient_sums(self, arch, engine: str, params) -> tuple[float, np.ndarray, float]:
         """Σ over all rows of the loss and its gradient (no penalty), and Σ weights."""
-        shared = self.client.scatter(params, broadcast=True, hash=False)
-        results = self._each(_gradient_sums, self.blocks, arch, engine, shared)
+        results = self._all("gradient_sums", arch, engine, params)
         loss = sum(r[0] for r in results)
         grad = np.sum([r[1].astype(np.float64) for r in results], axis=0)
         return loss, grad, sum(r[2] for r in results)
@@ -227,9 +255,8 @@ class WorkerRows:
         """One epoch on every worker from ``params`` and ``solver``'s state; ``params``
         and the state become the row-weighted means of the workers'; returns Σ batch
         loss × rows over all workers."""
-        shared = self.client.scatter([solver, params], broadcast=True, hash=False)
-        results = self._each(_epoch, self.blocks, *shared,
-                             per_worker=[(int(s), batch_size, shuffle) for s in seeds])
+        results = self._all("epoch", solver, params,
+                            per_worker=[(int(s), batch_size, shuffle) for s in seeds])
         share = np.array(list(self.rows.values()), dtype=np.float64) / self.n_rows
         params[...] = sum(f * r[0].astype(np.float64) for f, r in zip(share, results,
                                                                       strict=True))
@@ -242,16 +269,10 @@ class WorkerRows:
 
     def validation_sums(self, arch, engine: str, params, binarizer) -> np.ndarray | None:
         """The held-out rows' sums of ``_validation_sums``, added over the workers."""
-        shared = self.client.scatter(params, broadcast=True, hash=False)
-        results = self._each(_validation_sums, self.validation, arch, engine, shared,
-                             binarizer)
+        results = self._all("validation_sums", arch, engine, params, binarizer)
         return None if any(r is None for r in results) else np.sum(results, axis=0)
 
     def release(self) -> None:
         """Drop the blocks from the workers' memory."""
-        self.client.cancel(list(self.blocks.values()) + list(self.validation.values()))
-        self.blocks, self.validation = {}, {}
-
-
-def _count(block) -> int:
-    return block[0].shape[0]
+        self.client.cancel(list(self._actors.values()))
+        self._actors, self.blocks = {}, {}
