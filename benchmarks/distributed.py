@@ -8,7 +8,8 @@ benchmarks.distributed --worker …``), BLAS limited to one thread per rank. Eve
 holds 1/R of the workload's data set and takes steps of the workload's batch size on its
 shard (the global batch is R × batch, as with PyTorch's DDP), ``sync="step"``. Reported:
 samples per second over all ranks (after a warm-up epoch), the speed-up over one rank,
-and the time per step spent in the all-reduce (waiting for the other rank included).
+the time per step spent in the all-reduce (waiting for the other rank included), and
+on one rank the same epochs trained without ``comm``.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def worker(name: str, epochs: int) -> None:
     spent = [0.0, 0]
     plain = distributed._Run.allreduce
 
-    def timed(self, send, recv, op=None):
+    def timed(self, send, recv=None, op=None):
         start = time.perf_counter()
         plain(self, send, recv, op)
         spent[0] += time.perf_counter() - start
@@ -55,9 +56,15 @@ def worker(name: str, epochs: int) -> None:
     seconds = comm.allreduce(time.perf_counter() - start, op=_max())
     rows = comm.allreduce(X.shape[0])
     per_step = comm.allreduce(spent[0] / max(spent[1], 1), op=_max())
+    alone = None
+    if comm.Get_size() == 1:  # the same epochs without comm: what training over MPI costs
+        start = time.perf_counter()
+        net.fit(X, y, epochs=epochs, batch_size=workload.batch, optimizer=opt)
+        alone = rows * epochs / (time.perf_counter() - start)
     if comm.Get_rank() == 0:
         print(json.dumps({"workload": name, "ranks": comm.Get_size(),
                           "samples_per_s": rows * epochs / seconds,
+                          "without_comm_samples_per_s": alone,
                           "allreduce_ms_per_step": 1e3 * per_step,
                           "params": int(net.n_params)}), flush=True)
 
@@ -89,7 +96,9 @@ def run(workloads=DEFAULT_WORKLOADS, ranks=(1, 2), epochs: int = 3, log=print) -
             log(f"{name:10s} {r} rank(s): {row['samples_per_s']:12,.0f} samples/s"
                 + (f"  ×{row['speedup']:.2f}" if row["speedup"] else "")
                 + f"   all-reduce {row['allreduce_ms_per_step']:.3f} ms/step "
-                f"({row['params']:,} parameters)")
+                f"({row['params']:,} parameters)"
+                + (f"; without comm {row['without_comm_samples_per_s']:,.0f} samples/s"
+                   if row["without_comm_samples_per_s"] else ""))
     return rows
 
 

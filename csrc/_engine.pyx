@@ -8,6 +8,7 @@ every mini-batch, shuffling included — with the GIL released and no allocation
 """
 
 cimport numpy as cnp
+from cpython.ref cimport PyObject
 from libc.stdint cimport int64_t
 from libc.string cimport memcpy
 from libc.time cimport CLOCKS_PER_SEC, clock, clock_t
@@ -21,6 +22,7 @@ from _order cimport KeyIndex, fill_epoch_order
 from _signals cimport Pending, pending_start, reraise, signal_raised
 from _codes cimport DIVERGED_LOSS, DONE, PY_ERROR, STOPPED
 from _step cimport Job, Net, Work, forward, gather_batch, loss_and_grad, step_stream
+from _reduced_step cimport reduced_step
 from _step cimport train_step, update
 from _mm cimport mm_configure, mm_state
 
@@ -64,13 +66,14 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
     cdef floating* cur = params
     cdef floating* prev = backup
     cdef floating* swap
-    cdef Py_ssize_t batches = (job.n + job.batch - 1) // job.batch
+    cdef bint reducing = job.reduce != NULL  # synchronous steps over MPI
+    cdef Py_ssize_t batches = job.steps if reducing else (job.n + job.batch - 1) // job.batch
     cdef bint updated = False
     cdef const floating* xb
     cdef const floating* yb
     cdef const floating* wb
     cdef Py_ssize_t e, start, rows, batch_index
-    cdef double loss, total, batch_weight, total_weight
+    cdef double loss, total, batch_weight, total_weight, all_weight
     cdef int status = DONE
     cdef clock_t last_tick = clock(), now
     cdef bint signals_due = False
@@ -91,7 +94,7 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
         total_weight = 0
         batch_index = 0
         start = 0
-        while start < job.n:
+        while batch_index < batches:  # (one process: until start reaches job.n)
             if job.stop[0]:
                 status = STOPPED
                 break
@@ -100,20 +103,26 @@ cdef int run_epochs(Job* job, floating* params, floating* backup) noexcept nogil
                 if signal_raised(&job.pending):
                     status = PY_ERROR
                     break
-            rows = job.batch if start + job.batch <= job.n else job.n - start
+            # (a rank whose shard has run out takes part in the steps with no rows)
+            rows = min(job.batch, job.n - start) if start < job.n else 0
             batch_weight = gather_batch(job, start, rows, &xb, &yb, &wb)
             if job.work.dropping:
                 job.work.drop_stream = step_stream(job.drop_seed,
                                                    job.drop_first_epoch + e, batch_index)
-            status = train_step(job, cur, prev, xb, yb, wb, rows, &loss)
+            if reducing:
+                status = reduced_step(job, cur, prev, xb, yb, wb, rows, batch_weight,
+                                      &loss, &all_weight)
+            else:
+                status = train_step(job, cur, prev, xb, yb, wb, rows, &loss)
             if status != DONE:
                 break
             swap = cur
             cur = prev
             prev = swap
             updated = True
-            total += loss * batch_weight  # the epoch's loss: the (weighted) mean
-            total_weight += batch_weight
+            # the epoch's loss: the (weighted) mean [over every rank's rows]
+            total += loss if reducing else loss * batch_weight
+            total_weight += all_weight if reducing else batch_weight
             batch_index += 1
             start += rows
             countdown -= 1
@@ -304,7 +313,8 @@ def sgd_step(params, grad, double lr):
 
 def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batch_size,
           optimizer, seed, losses, backup, backup_valid, stop, scratch=None, weights=None,
-          dropout=None, lrs=None, double clip_norm=0, double clip_value=0):
+          dropout=None, lrs=None, double clip_norm=0, double clip_value=0, reduce=None,
+          sums=None, Py_ssize_t steps=0):
     """Run ``epochs`` epochs without the GIL (see ``NumpyEngine.train`` for the contract).
 
     ``scratch`` (a dict owned by the network, or None) keeps the workspace, gradient and
@@ -314,6 +324,13 @@ def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batc
     draws ``fastprop.dropout``'s masks at every step (None: no dropout). ``lrs`` (float64,
     one per epoch, or None: the optimizer's rate throughout) is each epoch's learning
     rate; ``clip_norm`` and ``clip_value`` (> 0; 0: off) clip every step's gradient.
+
+    Synchronous steps over MPI (``fastprop.distributed``): ``reduce`` (a callable, or
+    None: one process alone) is called once a step to replace ``sums`` (the dtype's,
+    n_params + 3 values: this rank's [Σ w·g | Σ w·L | Σ w | 1 if not finite], see
+    ``reduced_step``) in place by their sums over the ranks, and every epoch has
+    ``steps`` steps (at least this rank's batches; the rows run out, its later steps
+    have none). What it raises ends the run and is raised again here.
 
     Returns ``(status, epoch, batch)``: status a ``fastprop._codes.Status`` (DONE,
     STOPPED by the flag, DIVERGED_LOSS or DIVERGED_UPDATE: epoch and batch say where).
@@ -357,6 +374,12 @@ def train(plan, params, X, Y, *, Py_ssize_t epochs, first_epoch, Py_ssize_t batc
     job.fail_epoch = job.fail_batch = -1
     pending_start(&job.pending)
     job.weights = _data(weights, "weights", t, n) if weights is not None else NULL
+    job.reduce, job.sums, job.steps = NULL, NULL, 0
+    if reduce is not None:
+        if steps < (n + batch_size - 1) // batch_size or dropout is not None:
+            raise ValueError("a reduced run needs steps >= this rank's batches, no dropout")
+        job.sums = _data(sums, "sums", t, plan.n_params + 3)
+        job.reduce, job.steps = <PyObject*>reduce, steps
     batch_weights = _buffer(scratch, "batch_weights", rows if weights is not None else 0,
                             plan.dtype)
     job.batch_weights = _data(batch_weights, "batch_weights", t, -1)

@@ -1,4 +1,5 @@
-"""Python's signal handlers, run from the compiled loops, which hold no GIL.
+"""Python's signal handlers, and Python callables, run from the compiled loops, which
+hold no GIL.
 
 About every 20 ms of CPU time a loop takes the GIL and runs the handlers
 (``PyErr_CheckSignals``). When one raises — KeyboardInterrupt from Ctrl-C, a timeout
@@ -17,6 +18,8 @@ cdef extern from "Python.h":
     int run_signal_handlers "PyErr_CheckSignals"() noexcept
     void PyErr_Fetch(PyObject** kind, PyObject** value, PyObject** traceback) noexcept
     void PyErr_Restore(PyObject* kind, PyObject* value, PyObject* traceback) noexcept
+    PyObject* PyObject_CallNoArgs(PyObject* callable) noexcept
+    void Py_DecRef(PyObject* obj) noexcept
 
 
 ctypedef struct Pending:
@@ -42,6 +45,19 @@ cdef inline bint signal_raised(Pending* p) noexcept nogil:
         if run_signal_handlers() == -1:
             PyErr_Fetch(&p.kind, &p.value, &p.traceback)
             return True
+    return False
+
+
+cdef inline bint call_raised(PyObject* callable, Pending* p) noexcept nogil:
+    """Call ``callable()`` with the GIL; True when it raised (the exception then kept in
+    ``p``, as a signal handler's)."""
+    cdef PyObject* result
+    with gil:
+        result = PyObject_CallNoArgs(callable)
+        if result == NULL:
+            PyErr_Fetch(&p.kind, &p.value, &p.traceback)
+            return True
+        Py_DecRef(result)
     return False
 
 

@@ -6,6 +6,7 @@ without the GIL and trusts its arguments: the drivers check them (``_checks.pxd`
 
 from libc.math cimport isfinite, sqrt
 from libc.string cimport memcpy
+from cpython.ref cimport PyObject
 from libc.stdint cimport int64_t, uint64_t
 from cython cimport floating
 
@@ -84,6 +85,10 @@ ctypedef struct Job:            # everything train() needs, prepared with the GI
     volatile char* stop
     Pending pending             # an exception raised by a signal handler (_signals.pxd)
     Py_ssize_t fail_epoch, fail_batch
+    # Synchronous steps over MPI (fastprop.distributed); reduce NULL: one process alone.
+    PyObject* reduce            # called once a step: sums[] ← its sum over the ranks
+    void* sums                  # n_params + 3: [Σ w·g | Σ w·L | Σ w | 1 if not finite]
+    Py_ssize_t steps            # steps per epoch: the most batches any rank's shard has
 
 
 # ---------------------------------------------------------------------- dropout
@@ -308,6 +313,29 @@ cdef inline double sum_squares(const floating* g, Py_ssize_t n) noexcept nogil:
     return total
 
 
+cdef inline int clip_and_update(Job* job, const floating* cur, floating* nxt,
+                                double squares) noexcept nogil:
+    """The update of the whole gradient (Σ g² = ``squares`` when clipping by norm): g·c
+    for c = clip_norm/(‖g‖ + 10⁻⁶) when below 1, then clamped to ±clip_value, block by
+    block just before the block's update while it is in cache; 1 if a new parameter is
+    not finite."""
+    cdef floating* grad = <floating*>job.grad
+    cdef double factor = 1
+    cdef Py_ssize_t start, end = 0
+    cdef int bad = 0
+    if job.clip_norm > 0 and squares > job.unclipped_squares:  # (else: factor ≥ 1 for
+        factor = job.clip_norm / (<floating>sqrt(squares) + 1e-6)  # sure, no √ or ÷)
+    if <floating>factor < 1 or job.clip_value > 0:
+        while end < job.n_params:
+            start = end
+            end = min(end + CLIP_BLOCK, job.n_params)
+            scale_and_clamp(grad + start, end - start,
+                            <floating>factor if <floating>factor < 1 else 1, job.clip_value)
+            bad |= update(job, cur, nxt, start, end)
+        return bad
+    return update(job, cur, nxt, 0, job.n_params)
+
+
 cdef inline int train_step(Job* job, const floating* cur, floating* nxt, const floating* x,
                            const floating* y, const floating* rw, Py_ssize_t rows,
                            double* loss) noexcept nogil:
@@ -322,7 +350,7 @@ cdef inline int train_step(Job* job, const floating* cur, floating* nxt, const f
     cdef floating* grad = <floating*>job.grad
     cdef floating* delta = <floating*>job.work.base + job.work.d0
     cdef Py_ssize_t l, end = job.n_params
-    cdef double squares = 0, factor
+    cdef double squares = 0
     cdef int bad = 0
     loss[0] = forward_loss(net, cur, x, y, rw, rows, &job.work)
     if not isfinite(loss[0]):
@@ -338,17 +366,5 @@ cdef inline int train_step(Job* job, const floating* cur, floating* nxt, const f
             bad |= update(job, cur, nxt, net.w_off[l], end)
         end = net.w_off[l]
     if job.clip_norm > 0:
-        factor = 1
-        if squares > job.unclipped_squares:  # (below: factor ≥ 1 for sure, no √ or ÷)
-            factor = job.clip_norm / (<floating>sqrt(squares) + 1e-6)
-        if <floating>factor < 1 or job.clip_value > 0:  # g·c, then clamped, block by
-            end = 0                                     # block just before its update,
-            while end < job.n_params:                   # while the block is in cache
-                l = end
-                end = min(end + CLIP_BLOCK, job.n_params)
-                scale_and_clamp(grad + l, end - l, <floating>factor if <floating>factor < 1
-                                else 1, job.clip_value)
-                bad |= update(job, cur, nxt, l, end)
-        else:
-            bad = update(job, cur, nxt, 0, job.n_params)
+        bad = clip_and_update(job, cur, nxt, squares)
     return DIVERGED_UPDATE if bad else 0

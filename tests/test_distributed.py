@@ -2,8 +2,9 @@
 
 The two-rank checks run as a separate MPI job, ``mpiexec -n 2 python -m mpi4py
 tests/mpi_programs/two_ranks.py`` (with a timeout): two ranks equal one process on the
-union of their batches (SGD with momentum, Adam with sample weights; ragged shards),
-every rank ends bit-identical, one diverging rank makes every rank raise, a bad
+union of their batches (SGD with momentum, Adam with sample weights; ragged shards;
+both engines), every rank ends bit-identical, one diverging rank makes every rank raise,
+both engines diverge at the same step with the same parameters, a bad
 argument on one rank is named on all, local SGD averages each epoch. Here, in this
 process: the same code on a communicator of one rank, and the pieces around it.
 """
@@ -44,7 +45,7 @@ def _run_two_ranks(*args):
 def test_two_ranks_train_as_one_process_on_the_union_of_their_batches():
     done = _run_two_ranks()
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
-    assert done.stdout.count("ok ") == 5, done.stdout
+    assert done.stdout.count("ok ") == 7, done.stdout
 
 
 def test_a_failing_rank_ends_every_rank():

@@ -15,9 +15,12 @@ result equals one process training on the union of the ranks' batches, step by s
 Ranks start from rank 0's parameters and optimizer state (broadcast). A rank whose
 shard runs out of batches first (ragged shards) takes part with no rows, so the step
 averages over the rows the others have; an epoch has as many steps as the largest shard
-has batches. When any rank's gradient is not finite, every rank raises
-``DivergenceError`` at the same step with nothing changed; an all-reduce that does not
-complete within ``timeout`` seconds raises ``TimeoutError`` on the ranks still waiting.
+has batches. With the compiled engine an epoch is one call of the compiled loop, which
+comes back to Python only for each step's all-reduce. When any rank's loss or gradient
+is not finite, every rank raises ``DivergenceError`` at the same step, with the
+parameters from before the step that led there (as one process's ``fit``); an
+all-reduce that does not complete within ``timeout`` seconds raises ``TimeoutError`` on
+the ranks still waiting.
 
 ``sync="epoch"`` (local SGD): each rank trains a whole epoch on its shard alone, then
 the parameters and the optimizer's state are averaged over the ranks. One exchange per
@@ -137,11 +140,15 @@ def fit(net, X, y, *, comm, sync: str = "step", settings, sample_weight=None,
             for e in range(settings.epochs):
                 if rates is not None:
                     optimizer.lr = float(rates[e])
-                order = epoch_order(Xv.shape[0], rank_seed(seed, rank), first + e) \
-                    if settings.shuffle else np.arange(Xv.shape[0])
                 try:
-                    loss = run.epoch_steps(order, e) if sync == "step" else \
-                        run.epoch_local(order)
+                    if sync == "step" and run.compiled:
+                        loss = run.epoch_compiled(
+                            rank_seed(seed, rank) if settings.shuffle else None, first + e, e)
+                    else:
+                        order = epoch_order(Xv.shape[0], rank_seed(seed, rank), first + e) \
+                            if settings.shuffle else np.arange(Xv.shape[0])
+                        loss = run.epoch_steps(order, e) if sync == "step" else \
+                            run.epoch_local(order)
                 except DivergenceError as err:
                     err.history = history
                     raise
@@ -167,28 +174,41 @@ def _broadcast_start(net, optimizer, comm) -> None:
 
 
 class _Run:
-    """One training over MPI: the buffers, and an epoch of either kind."""
+    """One training over MPI: the buffers, and an epoch of either kind.
+
+    A synchronous epoch runs in one compiled call with the compiled engine
+    (``epoch_compiled``: Python only for the all-reduce of each step), and step by step
+    in Python with the NumPy engine (``epoch_steps``, the readable statement of the same
+    steps). Either way a step whose sums are not finite on some rank ends training on
+    every rank as one process's would: ``DivergenceError``, the parameters back to those
+    before the step that produced them."""
 
     def __init__(self, net, comm, X, Y, weights, settings, optimizer, timeout):
         self.net, self.comm, self.X, self.Y, self.weights = net, comm, X, Y, weights
         self.settings, self.optimizer, self.timeout = settings, optimizer, timeout
         self.size = comm.Get_size()
+        self.compiled = net._engine.name == "cython"
         n = net.n_params
         self.grad = np.empty(n, dtype=net.dtype)
-        # [Σ gradient | Σ loss | rows (Σ weights) | ranks whose numbers are not finite]
-        self.send = np.empty(n + 3, dtype=net.dtype)
-        self.recv = self.send if comm.Get_size() == 1 else np.empty_like(self.send)
+        # [Σ w·gradient | Σ w·loss | Σ w (the row count) | ranks whose sums are not finite]
+        self.sums = np.empty(n + 3, dtype=net.dtype)
+        self.backup = np.empty_like(net.params)  # the parameters before the last update
+        self.backup_valid = False
+        self.losses, self.stop = np.full(1, np.nan), np.zeros(1, dtype=np.int8)
         b = settings.batch_size
         self.steps = int(comm.allreduce(-(-X.shape[0] // b), op=_mpi().MAX))
         self.scratch = None
 
-    def allreduce(self, send, recv, op=None) -> None:
-        """``recv`` ← the sum (or ``op``) over the ranks of ``send``, waiting at most
-        ``timeout`` seconds for the others."""
+    def allreduce(self, send, recv=None, op=None) -> None:
+        """``recv`` (None: ``send``, in place) ← the sum (or ``op``) over the ranks of
+        ``send``, waiting at most ``timeout`` seconds for the others."""
+        in_place = recv is None or recv is send
         if self.size == 1:  # nothing to add up
-            if recv is not send:
+            if not in_place:
                 recv[...] = send
             return
+        if in_place:
+            send, recv = _mpi().IN_PLACE, send
         request = self.comm.Iallreduce(send, recv, op or _mpi().SUM)
         # poll without sleeping: MPI moves a non-blocking collective on only while it is
         # called (a sleep between polls made a 25 MB all-reduce 15x slower)
@@ -200,6 +220,41 @@ class _Run:
                         f"rank {self.comm.Get_rank()}: the other ranks did not answer in "
                         f"{self.timeout:g} s (one of them stopped or failed; run with "
                         "'python -m mpi4py' so that a failure ends every rank)")
+
+    def _sum_over_ranks(self) -> None:
+        """``sums`` ← their sum over the ranks: the compiled loop's call, once a step."""
+        self.allreduce(self.sums)
+
+    def _divergence(self, epoch: int, step: int, err=None) -> DivergenceError:
+        """The error of a step that diverged: on some rank's sums (counted in the last
+        one), else ``err``, the update's."""
+        ranks = int(self.sums[-1])
+        if ranks or err is None:
+            err = DivergenceError(
+                f"training diverged at epoch {epoch}, step {step}: a non-finite loss or "
+                f"gradient on {ranks} rank(s); every rank keeps the parameters it had "
+                "before the step that produced it (try a smaller learning rate)",
+                epoch=epoch, batch=step)
+        err.epoch, err.batch = epoch, step
+        return err
+
+    def epoch_compiled(self, seed, shuffle_epoch: int, epoch: int) -> float:
+        """``epoch_steps`` in one call of the compiled loop, its order drawn there from
+        ``seed`` (None: no shuffle) and ``shuffle_epoch``; returns the epoch's loss."""
+        s, net = self.settings, self.net
+        try:
+            net._engine.train(net.arch, net.params, self.X, self.Y, epochs=1,
+                              first_epoch=shuffle_epoch, batch_size=s.batch_size,
+                              optimizer=self.optimizer, seed=seed, losses=self.losses,
+                              backup=self.backup, backup_valid=self.backup_valid,
+                              stop=self.stop, scratch=self.scratch, weights=self.weights,
+                              clip_norm=s.clip_norm, clip_value=s.clip_value,
+                              reduce=self._sum_over_ranks, sums=self.sums,
+                              steps=self.steps)
+        except DivergenceError as err:
+            raise self._divergence(epoch, err.batch, err) from None
+        self.backup_valid = True
+        return float(self.losses[0])
 
     def _batch(self, rows) -> tuple[float, float]:
         """The mean loss of this rank's ``rows`` (its gradient into ``grad``) and their
@@ -218,34 +273,34 @@ class _Run:
 
     def epoch_steps(self, order, epoch: int) -> float:
         """An epoch of synchronous steps; returns its mean loss over all ranks' rows."""
-        n, b = self.net.n_params, self.settings.batch_size
+        n, b, sums, params = self.net.n_params, self.settings.batch_size, self.sums, \
+            self.net.params
         total_loss = total_rows = 0.0
         for step in range(self.steps):
             rows = order[step * b:(step + 1) * b]
-            send = self.send
             if len(rows):
                 mean, count = self._batch(rows)
-                np.multiply(self.grad, count, out=send[:n])
-                send[n], send[n + 1] = mean * count, count
-                send[n + 2] = 0 if np.isfinite(send[:n + 1]).all() else 1
+                np.multiply(self.grad, count, out=sums[:n])
+                sums[n], sums[n + 1] = mean * count, count
+                sums[n + 2] = 0 if np.isfinite(sums[:n + 1]).all() else 1
             else:  # this shard has run out: no rows, no gradient
-                send[:] = 0
-            self.allreduce(send, self.recv)
-            recv = self.recv
-            if recv[n + 2] > 0:
-                raise DivergenceError(f"a non-finite loss or gradient on {int(recv[n + 2])} "
-                                      "rank(s): the step was not taken", epoch=epoch,
-                                      batch=step)
-            if recv[n + 1] == 0:  # every row weighs 0: no step
+                sums[:] = 0
+            self.allreduce(sums)
+            if sums[n + 2] > 0:  # as one process: back to before the step that led here
+                if self.backup_valid:
+                    params[...] = self.backup
+                raise self._divergence(epoch, step)
+            self.backup[...] = params
+            self.backup_valid = True
+            if sums[n + 1] == 0:  # every row weighs 0: no step
                 continue
-            np.divide(recv[:n], recv[n + 1], out=self.grad)
+            np.divide(sums[:n], sums[n + 1], out=self.grad)
             try:
                 self._step()
             except DivergenceError as err:
-                err.epoch, err.batch = epoch, step
-                raise
-            total_loss += float(recv[n])
-            total_rows += float(recv[n + 1])
+                raise self._divergence(epoch, step, err) from None
+            total_loss += float(sums[n])
+            total_rows += float(sums[n + 1])
         return total_loss / total_rows if total_rows else float("nan")
 
     def epoch_local(self, order) -> float:

@@ -50,8 +50,9 @@ def identical_on_every_rank(array):
     assert all(c == copies[0] for c in copies), "ranks differ"
 
 
-def check_equals_one_process_on_the_union(make_optimizer, shuffle, weighted):
-    net = fp.Network([4, 6, 1], seed=rank)  # rank 1 starts elsewhere: rank 0's wins
+def check_equals_one_process_on_the_union(make_optimizer, shuffle, weighted, engine):
+    # rank 1 starts elsewhere: rank 0's wins
+    net = fp.Network([4, 6, 1], seed=rank, engine=engine)
     history = net.fit(X, y, epochs=3, batch_size=4, optimizer=make_optimizer(),
                       shuffle=shuffle, seed=5, comm=comm,
                       sample_weight=W if weighted else None)
@@ -77,6 +78,27 @@ def check_one_diverging_rank_stops_all():
     else:
         raise AssertionError("no DivergenceError")
     assert np.array_equal(net.params, before)
+
+
+def check_both_engines_diverge_alike():
+    """Parameters that blow up: both engines stop at the same step, every rank with the
+    parameters from before the step that led there (as one process's fit)."""
+    outcomes = []
+    for engine in ("cython", "numpy"):
+        net = fp.Network([4, 6, 1], loss="mse", seed=0, engine=engine)
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):  # (the NumPy engine's loss)
+                net.fit(X * 1e3, y * 1e3, epochs=5, batch_size=4, lr=10.0, shuffle=False,
+                        comm=comm)
+        except fp.DivergenceError as err:
+            outcomes.append((err.epoch, err.batch, net.params.copy()))
+        else:
+            raise AssertionError(f"no DivergenceError with {engine}")
+        identical_on_every_rank(net.params)
+        assert np.isfinite(net.params).all()
+    (e1, b1, p1), (e2, b2, p2) = outcomes
+    assert (e1, b1) == (e2, b2) and (e1, b1) != (0, 0), outcomes
+    np.testing.assert_allclose(p1, p2, rtol=1e-12)
 
 
 def check_a_bad_argument_on_one_rank_is_named_on_all():
@@ -110,9 +132,13 @@ def check_local_sgd_averages_each_epoch():
 
 for check, args in [
     (check_equals_one_process_on_the_union,
-     (lambda: fp.SGD(0.1, momentum=0.9), True, False)),
-    (check_equals_one_process_on_the_union, (lambda: fp.Adam(0.01), False, True)),
+     (lambda: fp.SGD(0.1, momentum=0.9), True, False, "cython")),
+    (check_equals_one_process_on_the_union,
+     (lambda: fp.Adam(0.01), False, True, "cython")),
+    (check_equals_one_process_on_the_union,
+     (lambda: fp.SGD(0.1, momentum=0.9), True, True, "numpy")),
     (check_one_diverging_rank_stops_all, ()),
+    (check_both_engines_diverge_alike, ()),
     (check_a_bad_argument_on_one_rank_is_named_on_all, ()),
     (check_local_sgd_averages_each_epoch, ()),
 ]:

@@ -74,13 +74,16 @@ class CythonEngine(NumpyEngine):
 
     def train(self, arch, params, X, Y, *, epochs, first_epoch, batch_size, optimizer, seed,
               losses, backup, backup_valid, stop, scratch=None, weights=None,
-              dropout=None, lrs=None, clip_norm=0.0, clip_value=0.0) -> None:
+              dropout=None, lrs=None, clip_norm=0.0, clip_value=0.0, reduce=None,
+              sums=None, steps=0) -> None:
+        """``NumpyEngine.train``; with ``reduce``, ``sums`` and ``steps``, synchronous
+        steps over MPI (``_engine.train``, for ``fastprop.distributed``)."""
         status, epoch, batch = _engine.train(
             self._plan(arch), params, X, Y, epochs=epochs, first_epoch=first_epoch,
             batch_size=batch_size, optimizer=optimizer, seed=seed, losses=losses,
             backup=backup, backup_valid=backup_valid, stop=stop, scratch=scratch,
             weights=weights, dropout=dropout, lrs=lrs, clip_norm=clip_norm,
-            clip_value=clip_value)
+            clip_value=clip_value, reduce=reduce, sums=sums, steps=steps)
         if status in (Status.DIVERGED_LOSS, Status.DIVERGED_UPDATE):
             raise _diverged(first_epoch + epoch, batch,
                             "loss" if status == Status.DIVERGED_LOSS else "update")
