@@ -5,7 +5,8 @@ this CPU runs under valgrind (own kernels at the edges of their blocking, and in
 predict chunking (> 256 rows),
 training buffers kept between fit calls (odd and even step counts, per-epoch calls with
 validation), sample weights, the activations that keep z, the pointwise losses, every
-optimizer, dropout, class weights, and fastprop.sklearn's compiled epoch (Poisson too)."""
+optimizer, dropout, class weights, fastprop.sklearn's compiled epoch (Poisson too), and
+the synchronous steps of training over MPI."""
 
 import numpy as np
 
@@ -118,4 +119,21 @@ for path in ["blas", *ORDER[: ORDER.index(_kernels.state()["best"]) + 1]]:
             net.fit(Xk, rng.normal(size=(37, 2)), epochs=1, batch_size=16, seed=0)
             MLPRegressor(hidden_layer_sizes=(40,), max_iter=2, batch_size=16, tol=0,
                          random_state=0).fit(Xk.astype(dtype), rng.normal(size=37))
+# Synchronous steps over MPI (fastprop.distributed) without MPI: the compiled loop's
+# reduce callable stands for a second rank with the same sums (×2), epochs with more
+# steps than this shard's batches (a ragged shard), clipping, weights, shuffled or not.
+for dtype in ("float64", "float32"):
+    net = fp.Network([6, 9, 3], loss="cross_entropy", output="softmax", dtype=dtype, seed=1)
+    Xr, Yr = net._data(rng.normal(size=(23, 6)), rng.integers(0, 3, size=23))
+    sums = np.empty(net.n_params + 3, dtype=dtype)
+    for seed, weights, clip in [(None, None, 0.0), (5, rng.uniform(0, 2, 23).astype(dtype),
+                                                    0.5)]:
+        opt = fp.Adam(0.01)
+        opt.bind(net.n_params, net.dtype, (net.sizes, net.bias))
+        net._engine.train(net.arch, net.params, Xr, Yr, epochs=2, first_epoch=0,
+                          batch_size=4, optimizer=opt, seed=seed, losses=np.empty(2),
+                          backup=np.empty_like(net.params), backup_valid=False,
+                          stop=np.zeros(1, np.int8), weights=weights, clip_norm=clip,
+                          reduce=lambda sums=sums: np.multiply(sums, 2, out=sums),
+                          sums=sums, steps=8)
 print("memcheck driver finished")
