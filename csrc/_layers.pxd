@@ -39,8 +39,9 @@ cdef inline void dense_forward(const floating* a_in, const floating* W, const fl
     Through BLAS the bias is fused into the product: z is filled with b row by row and
     the GEMM adds a_in·W to it (beta = 1), which also spares BLAS its zeroing of z."""
     cdef Py_ssize_t r, k, j
-    cdef floating x
+    cdef floating x, s0, s1, s2, s3
     cdef floating* zr
+    cdef const floating* ar
     cdef const floating* wk
     if rows * n_in * n_out >= BLAS_MIN_FLOPS:
         if b != NULL:
@@ -49,18 +50,31 @@ cdef inline void dense_forward(const floating* a_in, const floating* W, const fl
         gemm(False, False, <int>rows, <int>n_out, <int>n_in, a_in, <int>n_in, W,
              <int>n_out, b != NULL, z, <int>n_out, pack)
         return
+    # The loops: each z_rj summed in registers, four outputs at a time (a store and a
+    # reload of z per term would chain every multiply-add behind the store of the last).
     for r in range(rows):
+        ar = a_in + r * n_in
         zr = z + r * n_out
-        for j in range(n_out):
-            zr[j] = 0
-        for k in range(n_in):
-            x = a_in[r * n_in + k]
-            wk = W + k * n_out
-            for j in range(n_out):
-                zr[j] += x * wk[j]
-        if b != NULL:
-            for j in range(n_out):
-                zr[j] = zr[j] + b[j]
+        j = 0
+        while j + 4 <= n_out:
+            s0 = s1 = s2 = s3 = 0
+            for k in range(n_in):
+                x = ar[k]
+                wk = W + k * n_out + j
+                s0 = s0 + x * wk[0]
+                s1 = s1 + x * wk[1]
+                s2 = s2 + x * wk[2]
+                s3 = s3 + x * wk[3]
+            if b != NULL:
+                s0, s1, s2, s3 = s0 + b[j], s1 + b[j + 1], s2 + b[j + 2], s3 + b[j + 3]
+            zr[j], zr[j + 1], zr[j + 2], zr[j + 3] = s0, s1, s2, s3
+            j += 4
+        while j < n_out:
+            s0 = 0
+            for k in range(n_in):
+                s0 = s0 + ar[k] * W[k * n_out + j]
+            zr[j] = s0 + b[j] if b != NULL else s0
+            j += 1
 
 
 cdef inline void dense_backward(const floating* a_in, const floating* W, const floating* delta,
@@ -78,9 +92,15 @@ cdef inline void dense_backward(const floating* a_in, const floating* W, const f
     if blas:
         gemm(True, False, <int>n_in, <int>n_out, <int>rows, a_in, <int>n_in, delta,
              <int>n_out, False, grad_W, <int>n_out, pack)
-    else:
+    elif rows == 0:
         memset(grad_W, 0, n_in * n_out * sizeof(floating))
-        for r in range(rows):
+    else:  # the first row's terms written, the later rows' added (no zeroing pass)
+        for k in range(n_in):
+            x = a_in[k]
+            gk = grad_W + k * n_out
+            for j in range(n_out):
+                gk[j] = x * delta[j]
+        for r in range(1, rows):
             dr = delta + r * n_out
             for k in range(n_in):
                 x = a_in[r * n_in + k]
@@ -89,8 +109,8 @@ cdef inline void dense_backward(const floating* a_in, const floating* W, const f
                     gk[j] += x * dr[j]
     if grad_b != NULL:
         for j in range(n_out):
-            grad_b[j] = 0
-        for r in range(rows):
+            grad_b[j] = delta[j] if rows > 0 else 0
+        for r in range(1, rows):
             dr = delta + r * n_out
             for j in range(n_out):
                 grad_b[j] += dr[j]
